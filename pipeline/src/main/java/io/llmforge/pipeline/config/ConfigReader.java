@@ -31,6 +31,11 @@ public final class ConfigReader {
     return new ConfigReader(config, full(path));
   }
 
+  /** The full path of a key relative to this reader, for direct use of {@link #raw()}. */
+  public String fullKey(String key) {
+    return full(key);
+  }
+
   private String full(String key) {
     return prefix.isEmpty() ? key : prefix + "." + key;
   }

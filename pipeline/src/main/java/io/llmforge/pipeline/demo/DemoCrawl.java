@@ -44,6 +44,7 @@ public final class DemoCrawl {
     Files.createDirectories(dir);
     List<Path> files = new ArrayList<>();
     List<SyntheticText.Article> articles = new ArrayList<>();
+    List<String> pagesHtml = new ArrayList<>();
     int exact = 0;
     int near = 0;
     int foreign = 0;
@@ -57,15 +58,17 @@ public final class DemoCrawl {
       files.add(file);
       try (OutputStream out = Files.newOutputStream(file); WarcPageWriter w = new WarcPageWriter(out, true)) {
         for (int i = shard; i < pages; i += shards) {
-          SyntheticText.Article a = text.article(3 + random.nextInt(5));
+          SyntheticText.Article a = emojify(text.article(3 + random.nextInt(5)));
           articles.add(a);
           String url = "https://" + site(i) + "/articles/" + slug(a.title()) + "-" + i;
+          String html = layouts.page(a.title(), a.paragraphs());
+          pagesHtml.add(html);
           w.writeRequest(url, tick());
-          w.writeHtml(url, now(), layouts.page(a.title(), emojify(a).paragraphs()));
+          w.writeHtml(url, now(), html);
           if (i % 10 == 3) {
-            SyntheticText.Article copy = articles.get(random.nextInt(articles.size()));
+            // Mirrors copy pages byte for byte; a re-templated copy is a near duplicate, below.
             w.writeHtml("https://mirror" + (i % 3) + ".example.net/copy/" + i, tick(),
-                layouts.page(copy.title(), copy.paragraphs()));
+                pagesHtml.get(random.nextInt(pagesHtml.size())));
             exact++;
           }
           if (i % 10 == 6) {
@@ -161,7 +164,7 @@ public final class DemoCrawl {
 
   /** Contact details that PII masking must remove; they appear in about one article in five. */
   public static final String CONTACT_EMAIL = "letters@dailyharbour.example.com";
-  public static final String CONTACT_IP = "203.0.113.7";
+  public static final String CONTACT_IP = "81.2.69.160";
 
   /**
    * About one article in six gets emoji, which must survive extraction and normalisation, and one in five a

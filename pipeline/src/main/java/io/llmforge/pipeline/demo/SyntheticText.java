@@ -65,22 +65,78 @@ public final class SyntheticText {
       "The story of the {topic} shows how {people} worked together {reason}.",
       "Nobody knows exactly why {people} {verb} the {things}, {reason}.",
       "Today the {topic} is {adj}, and its {things} are {verb} with great care.",
-      "{Opinion} that the {adj} {things} of the {topic} came from a {adj2} {topic2}."};
+      "{Opinion} that the {adj} {things} of the {topic} came from a {adj2} {topic2}.",
+      "Few guidebooks mention it, yet {people} still gather at the {topic} {time}.",
+      "Rain or shine, {people} keep the {adj} {things} in working order.",
+      "Some of the {things} were sold {time}; others stayed behind {reason}.",
+      "Walking past the {topic2}, you reach a {adj} square where {people} once traded.",
+      "Photographs from that period show {adj} {things} stacked against the {topic}.",
+      "Nobody expected {people} to stay, {reason}.",
+      "Letters kept in the {topic2} describe how {people} {verb} the {adj} {things}.",
+      "A {adj} path links the {topic} with the {topic2}, lined with {things}.",
+      "Their children later {verb} the {topic} {time}.",
+      "Among the {things}, one {adj} piece stands out for its unusual shape.",
+      "Maps drawn {time} place the {topic} much closer to the {topic2}.",
+      "By evening {people} had {verb} most of the {things}.",
+      "Whether the {topic} deserves its {adj} reputation is still debated.",
+      "Travellers arriving by boat first notice the {adj} {things}.",
+      "Everything changed {time}, {reason}."};
 
   private final Random random;
+  private final java.util.Map<String[], Deck> decks = new java.util.IdentityHashMap<>();
 
   public SyntheticText(long seed) {
     this.random = new Random(seed);
   }
 
-  /** An article: a title line then paragraphs, roughly {@code paragraphs * 80} words. */
+  /**
+   * Deals a pool's entries in shuffled order without repeats until it is exhausted, then reshuffles: within one
+   * article the same multi-word phrase rarely comes twice, which keeps duplicated 5-grams at real-prose levels.
+   */
+  private final class Deck {
+    private final String[] pool;
+    private final int[] order;
+    private int next;
+
+    Deck(String[] pool) {
+      this.pool = pool;
+      this.order = new int[pool.length];
+      shuffle();
+    }
+
+    private void shuffle() {
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+      for (int i = order.length - 1; i > 0; i--) {
+        int j = random.nextInt(i + 1);
+        int t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+      next = 0;
+    }
+
+    String deal() {
+      if (next == order.length) {
+        shuffle();
+      }
+      return pool[order[next++]];
+    }
+  }
+
+  private String deal(String[] pool) {
+    return decks.computeIfAbsent(pool, Deck::new).deal();
+  }
+
+  /** An article: a title line then paragraphs, roughly {@code paragraphs * 60} words. */
   public Article article(int paragraphs) {
     String topic = pick(TOPICS);
     String title = capitalise(pick(ADJECTIVES)) + " " + capitalise(topic) + ": " + capitalise(pick(THINGS))
         + " and " + capitalise(pick(PEOPLE).replace("the ", ""));
     List<String> paras = new ArrayList<>();
     for (int p = 0; p < paragraphs; p++) {
-      paras.add(paragraph(topic, 4 + random.nextInt(4)));
+      paras.add(paragraph(topic, 3 + random.nextInt(3)));
     }
     return new Article(title, paras);
   }
@@ -97,14 +153,14 @@ public final class SyntheticText {
   }
 
   private String sentence(String topic) {
-    String t = pick(TEMPLATES);
-    t = t.replace("{People}", capitalise(pick(PEOPLE))).replace("{people}", pick(PEOPLE))
-        .replace("{Time}", capitalise(pick(TIMES))).replace("{time}", pick(TIMES))
-        .replace("{Opinion}", pick(OPINIONS))
-        .replace("{topic2}", pick(TOPICS)).replace("{topic}", random.nextInt(3) == 0 ? pick(TOPICS) : topic)
-        .replace("{adj2}", pick(ADJECTIVES)).replace("{adj}", pick(ADJECTIVES))
-        .replace("{things2}", pick(THINGS)).replace("{things}", pick(THINGS))
-        .replace("{verb}", pick(VERBS_PAST)).replace("{reason}", pick(REASONS));
+    String t = deal(TEMPLATES);
+    t = t.replace("{People}", capitalise(deal(PEOPLE))).replace("{people}", deal(PEOPLE))
+        .replace("{Time}", capitalise(deal(TIMES))).replace("{time}", deal(TIMES))
+        .replace("{Opinion}", deal(OPINIONS))
+        .replace("{topic2}", deal(TOPICS)).replace("{topic}", random.nextInt(3) == 0 ? deal(TOPICS) : topic)
+        .replace("{adj2}", deal(ADJECTIVES)).replace("{adj}", deal(ADJECTIVES))
+        .replace("{things2}", deal(THINGS)).replace("{things}", deal(THINGS))
+        .replace("{verb}", deal(VERBS_PAST)).replace("{reason}", deal(REASONS));
     return t;
   }
 

@@ -86,7 +86,9 @@ public final class DocumentSchema {
   private static Object[] documentValues(Document d) {
     return new Object[] {
         d.docId(), d.url(), d.domain(), d.crawlDate() == null ? null : Timestamp.from(d.crawlDate()), d.source(),
-        d.language(), d.languageScore(), d.text(), d.contentSha1(), d.numChars(), d.numWords(), d.qualitySignals()
+        d.language(), d.languageScore(), d.text(), d.contentSha1(), d.numChars(), d.numWords(),
+        // External rows carry Scala maps for MapType columns.
+        scala.collection.JavaConverters.mapAsScalaMap(new java.util.TreeMap<>(d.qualitySignals()))
     };
   }
 

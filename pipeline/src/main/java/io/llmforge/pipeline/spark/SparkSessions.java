@@ -21,7 +21,8 @@ public final class SparkSessions {
     conf.setIfMissing("spark.sql.parquet.compression.codec", "zstd");
     conf.setIfMissing("spark.sql.adaptive.enabled", "true");
     conf.setIfMissing("spark.sql.adaptive.skewJoin.enabled", "true");
-    conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+    // Java serialization, not Kryo: our records (Java records) are Serializable, and Kryo 4 cannot build them.
+    // Data moves as DataFrames, whose rows never go through either serializer.
     if (conf.get("spark.master").startsWith("local")) {
       conf.setIfMissing("spark.ui.enabled", "false");
       conf.setIfMissing("spark.driver.host", "127.0.0.1");
