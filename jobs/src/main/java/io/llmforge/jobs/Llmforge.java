@@ -1,0 +1,34 @@
+package io.llmforge.jobs;
+
+import io.llmforge.pipeline.config.ConfigError;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code llmforge} command line. Each subcommand is one job (also runnable through spark-submit with its
+ * own main class), plus {@code demo} and {@code bench}.
+ */
+@Command(name = "llmforge", mixinStandardHelpOptions = true, version = "llmforge 0.1.0",
+    description = "Raw web crawl to a trained, aligned language model, on Spark and Deeplearning4j.",
+    subcommands = {CleanCommand.class, DemoCommand.class, BenchCommand.class})
+public final class Llmforge {
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs a command line and returns its exit code: 0 done, 2 bad configuration or usage, 1 job failure. */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new Llmforge());
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      if (e instanceof ConfigError) {
+        commandLine.getErr().println("configuration error: " + e.getMessage());
+        return 2;
+      }
+      commandLine.getErr().println("llmforge " + String.join(" ", parseResult.originalArgs()) + " failed:");
+      e.printStackTrace(commandLine.getErr());
+      return 1;
+    });
+    return cli.execute(args);
+  }
+}

@@ -1,0 +1,68 @@
+package io.llmforge.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.llmforge.pipeline.demo.DemoCrawl;
+import io.llmforge.pipeline.spark.JobStats;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's spark-submit line, for real: a separate JVM runs Spark's own SparkSubmit with the shaded jar
+ * built by this module's package phase (so this runs under failsafe, after packaging).
+ */
+class SparkSubmitIT {
+
+  @Test
+  void cleanRunsThroughSparkSubmit(@TempDir Path dir) throws Exception {
+    Path jar = Path.of(System.getProperty("llmforge.jobs.jar"));
+    String sparkClasspath = Files.readString(Path.of(System.getProperty("llmforge.spark.classpath"))).trim();
+    assertTrue(Files.exists(jar), jar + " is built by the package phase");
+    new DemoCrawl(3).write(dir.resolve("crawl"), 20);
+
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx2g");
+    cmd.addAll(List.of(System.getProperty("llmforge.jvm.flags").trim().split("\\s+")));
+    cmd.addAll(List.of("-cp", sparkClasspath, "org.apache.spark.deploy.SparkSubmit",
+        "--master", "local[2]", "--conf", "spark.ui.enabled=false",
+        "--class", "io.llmforge.jobs.CleanMain", jar.toString(),
+        "--set", "clean.input=[\"" + dir.resolve("crawl") + "\"]",
+        "--set", "clean.output=" + dir.resolve("out")));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("log.txt").toFile()).start();
+    boolean done = p.waitFor(5, TimeUnit.MINUTES);
+    String log = Files.readString(dir.resolve("log.txt"));
+    assertTrue(done, "spark-submit finished in time:\n" + log);
+    assertEquals(0, p.exitValue(), log);
+    Map<String, Object> stats = JobStats.parse(Files.readString(dir.resolve("out/stats.json")));
+    assertEquals(((Number) stats.get("input")).longValue(),
+        ((Number) stats.get("documents")).longValue() + ((Number) stats.get("rejects")).longValue());
+    assertTrue(((Number) stats.get("documents")).longValue() >= 18, log);
+  }
+
+  @Test
+  void badConfigurationExitsTwoThroughSparkSubmit(@TempDir Path dir) throws IOException, InterruptedException {
+    Path jar = Path.of(System.getProperty("llmforge.jobs.jar"));
+    String sparkClasspath = Files.readString(Path.of(System.getProperty("llmforge.spark.classpath"))).trim();
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(List.of(System.getProperty("llmforge.jvm.flags").trim().split("\\s+")));
+    cmd.addAll(List.of("-cp", sparkClasspath, "org.apache.spark.deploy.SparkSubmit", "--master", "local[1]",
+        "--class", "io.llmforge.jobs.CleanMain", jar.toString(), "--set", "clean.typo=1"));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(2, TimeUnit.MINUTES));
+    assertEquals(2, p.exitValue(), out);
+    assertTrue(out.contains("unknown key 'clean.typo'"), out);
+    assertTrue(new File(dir.toFile(), "out").exists() == false);
+  }
+}
