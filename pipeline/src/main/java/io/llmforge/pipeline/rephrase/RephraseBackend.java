@@ -1,0 +1,35 @@
+package io.llmforge.pipeline.rephrase;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Something that rewrites texts: an OpenAI-compatible HTTP endpoint ({@link OpenAiChatBackend}) today, an llmforge
+ * checkpoint run in-process on the executor later ({@link BackendSettings.Kind#CHECKPOINT}). One instance per
+ * Spark task, made by {@link RephraseBackends#create}; it owns its threads and connections until closed.
+ */
+public interface RephraseBackend extends AutoCloseable {
+  /**
+   * One rewrite to make.
+   *
+   * @param key    the cache key (identifies model, prompts and text)
+   * @param system the system prompt
+   * @param user   the user prompt, the document already inside it
+   */
+  record Request(String key, String system, String user) {}
+
+  /**
+   * Rewrites a batch, as concurrently as the backend allows. The result has one entry per request, in order:
+   * the rewritten text, or null where the request failed for good (after retries); never throws for a failed
+   * request, so one bad document cannot fail the job.
+   */
+  List<String> rephrase(List<Request> requests);
+
+  /** Counters since creation (requests sent, retries, failures by reason), for the job's stats. */
+  default Map<String, Long> counters() {
+    return Map.of();
+  }
+
+  @Override
+  default void close() {}
+}

@@ -1,0 +1,101 @@
+package io.llmforge.pipeline.rephrase;
+
+import io.llmforge.pipeline.config.ConfigReader;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Settings of the rephrase job ({@code conf/rephrase.conf}), validated before any work.
+ *
+ * @param fraction          share of (original) documents rewritten, chosen by a hash of doc_id and the seed
+ * @param styles            every chosen document is rewritten once per style
+ * @param maxInputChars     longer documents are not sent (they would not fit the model's context)
+ * @param cacheDir          rewrites already made, keyed by request; survives a killed or failed run
+ * @param parallelism       tasks calling the endpoint at once
+ * @param batchSize         requests per batch: sent concurrently, then written to the cache together
+ * @param requestsPerSecond for the whole job, split evenly across the tasks; 0: unlimited
+ */
+public record RephraseSettings(
+    List<String> input,
+    String output,
+    boolean overwrite,
+    double fraction,
+    long seed,
+    List<RephraseStyle> styles,
+    int maxInputChars,
+    String cacheDir,
+    int parallelism,
+    int batchSize,
+    double requestsPerSecond,
+    BackendSettings backend) implements Serializable {
+
+  public static final String SECTION = "rephrase";
+
+  public static RephraseSettings from(ConfigReader config) {
+    ConfigReader c = config.at(SECTION);
+    List<String> input = c.strings("input");
+    if (input.isEmpty()) {
+      throw c.error("input", "is required: the documents Parquet folder(s) to rephrase");
+    }
+    String output = c.requiredString("output");
+    double fraction = c.doubleIn("fraction", 0.0, 1.0);
+    String system = c.string("system-prompt");
+    Map<String, String> templates = new LinkedHashMap<>(RephraseStyle.builtInTemplates());
+    var custom = config.raw().getObject(SECTION + ".custom-prompts");
+    for (String name : custom.keySet()) {
+      String template = config.raw().getString(SECTION + ".custom-prompts." + name);
+      if (!template.contains(RephraseStyle.TEXT)) {
+        throw c.error("custom-prompts." + name, "must contain " + RephraseStyle.TEXT + " where the document goes");
+      }
+      templates.put(name, template);
+    }
+    List<RephraseStyle> styles = new ArrayList<>();
+    for (String name : c.strings("styles")) {
+      String template = templates.get(name);
+      if (template == null) {
+        throw c.error("styles", "names unknown style '" + name + "'; known: " + templates.keySet()
+            + " (add your own under " + SECTION + ".custom-prompts)");
+      }
+      styles.add(new RephraseStyle(name, system, template));
+    }
+    if (styles.isEmpty() && fraction > 0) {
+      throw c.error("styles", "is empty but fraction is " + fraction);
+    }
+    BackendSettings.Kind kind = c.enumValue("backend", BackendSettings.Kind.class);
+    if (kind == BackendSettings.Kind.CHECKPOINT) {
+      throw c.error("backend", "checkpoint (in-process llmforge model) is not available yet; use openai");
+    }
+    ConfigReader o = c.at("openai");
+    String model = o.string("model");
+    if (fraction > 0 && model.isBlank()) {
+      throw o.error("model", "is required when rephrase.fraction > 0 (the model name the endpoint serves)");
+    }
+    String keyEnv = o.string("api-key-env");
+    Secret key = new Secret(keyEnv.isEmpty() ? "" : System.getenv(keyEnv));
+    String endpoint = o.requiredString("endpoint");
+    if (!endpoint.startsWith("http://") && !endpoint.startsWith("https://")) {
+      throw o.error("endpoint", "must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1");
+    }
+    BackendSettings backend = new BackendSettings(kind, endpoint, model, key,
+        o.doubleIn("temperature", 0.0, 2.0), o.intIn("max-tokens", 1, 1_000_000),
+        Duration.ofSeconds(o.intIn("timeout-seconds", 1, 3600)),
+        c.intIn("concurrency", 1, 1024), 0,
+        c.intIn("max-retries", 0, 100),
+        Duration.ofMillis(c.longIn("initial-backoff-ms", 0, 3_600_000)),
+        Duration.ofMillis(c.longIn("max-backoff-ms", 0, 3_600_000)));
+    String cacheDir = c.string("cache-dir");
+    return new RephraseSettings(input, output, c.bool("overwrite"), fraction, c.longIn("seed", Long.MIN_VALUE,
+        Long.MAX_VALUE), styles, c.intIn("max-input-chars", 1, Integer.MAX_VALUE),
+        cacheDir.isBlank() ? output + ".cache" : cacheDir, c.intIn("parallelism", 1, 100_000),
+        c.intIn("batch-size", 1, 100_000), c.doubleIn("requests-per-second", 0.0, 1e6), backend);
+  }
+
+  /** The backend settings one task uses: its share of the job's request rate. */
+  public BackendSettings backendForTask() {
+    return backend.withRequestsPerSecond(requestsPerSecond <= 0 ? 0 : requestsPerSecond / parallelism);
+  }
+}
