@@ -7,6 +7,7 @@ import io.llmforge.pipeline.spark.JobStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,5 +27,25 @@ class DemoTest {
     long rejects = ((Number) stats.get("rejects")).longValue();
     assertEquals(input, documents + rejects);
     assertTrue(documents >= 27, "most of the 30 generated articles are kept: " + documents);
+
+    Path shards = dir.resolve("tokenize");
+    assertTrue(Files.exists(shards.resolve("_SUCCESS")), "the flow ran to the last step");
+    assertTrue(Files.exists(shards.resolve("manifest.json")) && Files.exists(shards.resolve("tokenizer.json")));
+    try (var train = Files.list(shards.resolve("train"))) {
+      assertTrue(train.anyMatch(p -> p.getFileName().toString().matches("shard-\\d{5}\\.parquet")));
+    }
+  }
+
+  @Test
+  void flowChainsEachStepToThePreviousDataOutput() {
+    Path w = Path.of("/w");
+    List<String> chain = Flow.chain(List.of("clean", "tokenizer-train", "tokenize"), w);
+    assertEquals(List.of(
+        "clean.output=\"/w/clean\"",
+        "tokenizer-train.output=\"/w/tokenizer-train\"",
+        "tokenizer-train.input=[\"/w/clean/documents\"]",
+        "tokenize.output=\"/w/tokenize\"",
+        "tokenize.input=[\"/w/clean/documents\"]",
+        "tokenize.tokenizer=\"/w/tokenizer-train\""), chain);
   }
 }
