@@ -33,6 +33,6 @@ llmforge_ensure_built() {
   fi
   if [[ -n "$stale" ]]; then
     echo "llmforge: building ($stale jar; first build downloads dependencies, a few minutes)..." >&2
-    (cd "$ROOT" && mvn -q -B -DskipTests package) >&2
+    (cd "$ROOT" && mvn -q -B -Dmaven.test.skip=true package) >&2
   fi
 }
