@@ -9,14 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import java.util.NoSuchElementException;
 
 /**
  * Streams documents from a JSON-lines file (plain or gzip). Each non-blank line is one input item: a
  * {@link RawPage} of type {@code text/plain}, or a {@link ReadFailure} for a line that is not a JSON object with a
  * string text field, or that is longer than the page cap (the rest of that line is skipped, not buffered).
  */
-public final class JsonlSource implements SourceIterator {
+public final class JsonlSource extends LookaheadSource {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String source;
@@ -24,9 +23,6 @@ public final class JsonlSource implements SourceIterator {
   private final ReadOptions options;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream(4096);
   private long lineNumber;
-  private long itemsEmitted;
-  private InputItem pending;
-  private boolean finished;
 
   public JsonlSource(String source, InputStream raw, ReadOptions options) {
     this.source = source;
@@ -43,25 +39,7 @@ public final class JsonlSource implements SourceIterator {
   }
 
   @Override
-  public boolean hasNext() {
-    if (pending == null && !finished) {
-      pending = advance();
-    }
-    return pending != null;
-  }
-
-  @Override
-  public InputItem next() {
-    if (!hasNext()) {
-      throw new NoSuchElementException();
-    }
-    InputItem item = pending;
-    pending = null;
-    itemsEmitted++;
-    return item;
-  }
-
-  private InputItem advance() {
+  protected InputItem advance() {
     try {
       while (true) {
         LineStatus status = readLine();

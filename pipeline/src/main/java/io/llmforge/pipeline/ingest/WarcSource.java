@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.util.Locale;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.zip.ZipException;
@@ -34,7 +33,7 @@ import org.netpreserve.jwarc.WarcTargetRecord;
  * {@code WARC/} line), so one bad record never costs the good records after it. A truncated file ends with one
  * failure, keeping every record read before the cut.
  */
-public final class WarcSource implements SourceIterator {
+public final class WarcSource extends LookaheadSource {
   private static final Set<String> TEXT_TYPES = Set.of("text/html", "application/xhtml+xml", "text/plain");
   private static final int MAX_FAILURES_PER_FILE = 1000;
 
@@ -44,9 +43,6 @@ public final class WarcSource implements SourceIterator {
   private WarcReader reader;
   private long readerBase;
   private boolean gzip;
-  private InputItem pending;
-  private boolean finished;
-  private long itemsEmitted;
   private long skippedRecords;
   private int failures;
 
@@ -95,25 +91,7 @@ public final class WarcSource implements SourceIterator {
   }
 
   @Override
-  public boolean hasNext() {
-    if (pending == null && !finished) {
-      pending = advance();
-    }
-    return pending != null;
-  }
-
-  @Override
-  public InputItem next() {
-    if (!hasNext()) {
-      throw new NoSuchElementException();
-    }
-    InputItem item = pending;
-    pending = null;
-    itemsEmitted++;
-    return item;
-  }
-
-  private InputItem advance() {
+  protected InputItem advance() {
     while (true) {
       long position = readerBase + reader.position();
       Optional<WarcRecord> next;
