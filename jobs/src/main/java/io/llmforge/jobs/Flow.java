@@ -11,6 +11,8 @@ import io.llmforge.pipeline.shards.TokenizeSettings;
 import io.llmforge.pipeline.spark.JobStats;
 import io.llmforge.pipeline.tokenizer.TokenizerTrainJob;
 import io.llmforge.pipeline.tokenizer.TokenizerTrainSettings;
+import io.llmforge.trainer.PretrainSettings;
+import io.llmforge.trainer.Pretraining;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,8 +28,13 @@ import org.apache.spark.sql.SparkSession;
  */
 final class Flow {
 
-  /** One job of the flow. {@code dataChild} is where its documents land inside its output; null if it has none. */
-  record Step(String section, String dataChild, Runner runner) {}
+  /**
+   * One job of the flow.
+   *
+   * @param readsDocuments whether its {@code input} is the previous step's documents (pretrain reads shards)
+   * @param dataChild      where its documents land inside its output; null if it writes none
+   */
+  record Step(String section, boolean readsDocuments, String dataChild, Runner runner) {}
 
   @FunctionalInterface
   interface Runner {
@@ -36,11 +43,13 @@ final class Flow {
 
   /** Every step, in flow order. */
   static final List<Step> STEPS = List.of(
-      new Step("clean", CleanJob.DOCUMENTS, (spark, c) -> CleanJob.run(spark, CleanSettings.from(c))),
-      new Step("rephrase", RephraseJob.DOCUMENTS, (spark, c) -> RephraseJob.run(spark, RephraseSettings.from(c))),
-      new Step("tokenizer-train", null,
+      new Step("clean", true, CleanJob.DOCUMENTS, (spark, c) -> CleanJob.run(spark, CleanSettings.from(c))),
+      new Step("rephrase", true, RephraseJob.DOCUMENTS, (spark, c) -> RephraseJob.run(spark, RephraseSettings.from(c))),
+      new Step("tokenizer-train", true, null,
           (spark, c) -> TokenizerTrainJob.run(spark, TokenizerTrainSettings.from(c))),
-      new Step("tokenize", null, (spark, c) -> TokenizeJob.run(spark, TokenizeSettings.from(c))));
+      new Step("tokenize", true, null, (spark, c) -> TokenizeJob.run(spark, TokenizeSettings.from(c))),
+      new Step("pretrain", false, null, (spark, c) -> Pretraining.run(PretrainSettings.from(c),
+          spark.sparkContext().hadoopConfiguration(), System.out)));
 
   static List<String> sections() {
     return STEPS.stream().map(Step::section).toList();
@@ -61,7 +70,7 @@ final class Flow {
       }
       String out = workdir.resolve(step.section()).toString();
       overrides.add(step.section() + ".output=" + quote(out));
-      if (previousData != null) {
+      if (previousData != null && step.readsDocuments()) {
         overrides.add(step.section() + ".input=[" + quote(previousData) + "]");
       }
       if (step.section().equals("tokenize")) {
@@ -69,6 +78,12 @@ final class Flow {
           throw new ConfigError("run.steps: tokenize needs tokenizer-train before it in the same run");
         }
         overrides.add("tokenize.tokenizer=" + quote(workdir.resolve("tokenizer-train").toString()));
+      }
+      if (step.section().equals("pretrain")) {
+        if (!chosen.contains("tokenize")) {
+          throw new ConfigError("run.steps: pretrain needs tokenize before it in the same run");
+        }
+        overrides.add("pretrain.shards=" + quote(workdir.resolve("tokenize").toString()));
       }
       if (step.dataChild() != null) {
         previousData = out + "/" + step.dataChild();
@@ -125,6 +140,7 @@ final class Flow {
       case "rephrase" -> RephraseSettings.from(c);
       case "tokenizer-train" -> TokenizerTrainSettings.from(c);
       case "tokenize" -> TokenizeSettings.from(c);
+      case "pretrain" -> PretrainSettings.from(c);
       default -> throw new IllegalStateException("no settings reader for step " + section);
     }
   }

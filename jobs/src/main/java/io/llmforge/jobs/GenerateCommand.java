@@ -1,0 +1,62 @@
+package io.llmforge.jobs;
+
+import io.llmforge.pipeline.shards.ShardManifest;
+import io.llmforge.pipeline.tokenizer.ByteLevelBpe;
+import io.llmforge.pipeline.tokenizer.TokenizerJson;
+import io.llmforge.trainer.Checkpoint;
+import io.llmforge.trainer.Generator;
+import io.llmforge.trainer.GptModel;
+import io.llmforge.trainer.Sampler;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code llmforge generate}: samples text from a checkpoint folder (its weights and its tokenizer.json). */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+    description = "Sample text from a pretrain checkpoint (temperature, top-k, top-p).")
+final class GenerateCommand implements Callable<Integer> {
+  @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A pretrain output folder.")
+  Path checkpoint;
+
+  @Option(names = "--prompt", defaultValue = "", description = "Text to continue; empty starts from <|endoftext|>.")
+  String prompt;
+
+  @Option(names = "--max-new-tokens", defaultValue = "200", description = "Tokens to generate per sample.")
+  int maxNewTokens;
+
+  @Option(names = "--temperature", defaultValue = "0.8", description = "0 is greedy; higher is more random.")
+  double temperature;
+
+  @Option(names = "--top-k", defaultValue = "200", description = "Keep the k most likely tokens; 0 keeps all.")
+  int topK;
+
+  @Option(names = "--top-p", defaultValue = "1.0", description = "Nucleus sampling threshold; 1 keeps all.")
+  double topP;
+
+  @Option(names = "--num-samples", defaultValue = "1", description = "Independent samples to print.")
+  int numSamples;
+
+  @Option(names = "--seed", defaultValue = "1337", description = "Seeds the sampling.")
+  long seed;
+
+  @Override
+  public Integer call() throws Exception {
+    GptModel model = new GptModel(Checkpoint.readConfig(checkpoint));
+    Checkpoint.loadWeights(checkpoint, model);
+    Path tokenizerFile = checkpoint.resolve(ShardManifest.TOKENIZER_FILE);
+    if (!Files.isRegularFile(tokenizerFile)) {
+      throw new IllegalArgumentException(checkpoint + " has no " + ShardManifest.TOKENIZER_FILE);
+    }
+    ByteLevelBpe tokenizer = TokenizerJson.read(Files.readAllBytes(tokenizerFile));
+    int[] ids = prompt.isEmpty() ? new int[] {tokenizer.endOfTextId()} : tokenizer.encode(prompt);
+    Generator generator = new Generator(model, new Sampler(temperature, topK, topP), seed);
+    for (int i = 0; i < numSamples; i++) {
+      int[] out = generator.generate(ids, maxNewTokens, tokenizer.endOfTextId());
+      System.out.println(tokenizer.decode(out));
+      System.out.println("---------------");
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,225 @@
+package io.llmforge.trainer;
+
+import io.llmforge.pipeline.shards.ShardManifest;
+import io.llmforge.pipeline.spark.JobStats;
+import io.llmforge.pipeline.tokenizer.TokenizerJson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+
+/**
+ * The single-process pretraining run: token shards in, a checkpoint folder out. Evaluates the validation loss every
+ * {@code eval-interval} steps, logs loss, learning rate, gradient norm, tokens/s and MFU every {@code log-interval}
+ * steps (console and metrics.jsonl), draws loss_curve.svg, and checkpoints every {@code checkpoint-interval} steps.
+ * Started again on the same output it resumes from the last checkpoint exactly where it stopped (also to extend a
+ * finished run to a larger {@code max-steps}); a run that reached {@code max-steps} is skipped unless overwrite.
+ */
+public final class Pretraining {
+  private static final String SUCCESS = "_SUCCESS";
+  private static final String STATS = "stats.json";
+
+  private Pretraining() {}
+
+  public static JobStats run(PretrainSettings s, Configuration hadoop, PrintStream console) {
+    Path out = Path.of(s.output());
+    if (s.overwrite()) {
+      deleteRecursively(out);
+    } else if (Files.exists(out.resolve(SUCCESS))) {
+      if (Checkpoint.readState(out).step() >= s.maxSteps()) {
+        console.println("pretrain: " + out + " is finished (has " + SUCCESS + "); skipped (use --overwrite to redo)");
+        return new JobStats().put("skipped", true).put("output", out.toString());
+      }
+      unmarkFinished(out); // asked for more steps than the finished run: continue it
+    }
+    ShardManifest manifest = ShardManifest.read(hadoop, s.shards());
+    GptConfig config = s.model(manifest.vocabSize(), manifest.seqLen());
+    GptModel model = new GptModel(config);
+    Trainer trainer = new Trainer(model, s.optimizer());
+    MetricsLog metrics = new MetricsLog(out.resolve(MetricsLog.FILE));
+
+    TrainerState state;
+    if (s.resume() && Checkpoint.exists(out)) {
+      GptConfig saved = Checkpoint.readConfig(out);
+      if (!saved.equals(config)) {
+        throw new IllegalStateException(out + " holds a checkpoint of another model (" + saved + ", this run: "
+            + config + "); use --overwrite or another output");
+      }
+      state = Checkpoint.restore(out, model, trainer.optimizer());
+      metrics.truncateAfter(state.step());
+      console.printf(Locale.ROOT, "pretrain: resuming %s at step %d (%d tokens seen)%n", out, state.step(),
+          state.tokensSeen());
+    } else {
+      state = new TrainerState(0, 0, TokenBatches.Cursor.START, config.seed());
+      createFolder(out);
+      metrics.truncateAfter(-1);
+      copyTokenizer(hadoop, s.shards(), manifest, out);
+    }
+    long params = model.parameterCount();
+    console.printf(Locale.ROOT, "pretrain: %s, %.2fM parameters, %d train rows, %d steps of %d tokens%n", config,
+        params / 1e6, manifest.splits().getOrDefault(ShardManifest.TRAIN, new ShardManifest.Split(0, 0, 0, 0, 0))
+            .rows(), s.maxSteps(), tokensPerStep(s, config));
+
+    long tokens = state.tokensSeen();
+    double lastVal = Double.NaN;
+    double lastLoss = Double.NaN;
+    long started = System.nanoTime();
+    long firstStep = state.step();
+    try (TokenBatches batches = new TokenBatches(hadoop, s.shards(), manifest, ShardManifest.TRAIN, s.batchSize(),
+        state.cursor())) {
+      if (trainer.step() == 0) {
+        lastVal = validationLoss(model, hadoop, s, manifest);
+        metrics.append(line(0, "val_loss", lastVal));
+      }
+      long windowStart = System.nanoTime();
+      long windowTokens = 0;
+      while (trainer.step() < s.maxSteps()) {
+        List<int[][]> micro = new ArrayList<>();
+        for (int i = 0; i < s.optimizer().gradAccumSteps(); i++) {
+          micro.add(batches.next());
+        }
+        Trainer.StepResult result = trainer.step(micro);
+        long step = trainer.step();
+        tokens += tokensPerStep(s, config);
+        windowTokens += tokensPerStep(s, config);
+        lastLoss = result.loss();
+
+        if (step % s.logInterval() == 0 || step == s.maxSteps()) {
+          double seconds = (System.nanoTime() - windowStart) / 1e9;
+          double tokensPerSecond = windowTokens / seconds;
+          double mfu = Flops.mfu(config, params, tokensPerSecond, s.peakTflops());
+          Map<String, Object> m = line(step, "loss", result.loss());
+          m.put("lr", result.learningRate());
+          m.put("grad_norm", result.gradNorm());
+          m.put("tokens_seen", tokens);
+          m.put("tokens_per_s", tokensPerSecond);
+          m.put("mfu", mfu);
+          metrics.append(m);
+          double elapsed = (System.nanoTime() - started) / 1e9;
+          console.println(ProgressLine.format(step, s.maxSteps(), result.loss(), lastVal, result.learningRate(),
+              tokensPerSecond, mfu, elapsed / (step - firstStep) * (s.maxSteps() - step)));
+          windowStart = System.nanoTime();
+          windowTokens = 0;
+        }
+        if (step % s.evalInterval() == 0 || step == s.maxSteps()) {
+          lastVal = validationLoss(model, hadoop, s, manifest);
+          metrics.append(line(step, "val_loss", lastVal));
+          LossCurve.write(out.resolve(LossCurve.FILE), metrics.read());
+          console.printf(Locale.ROOT, "step %d: val loss %.4f%n", step, lastVal);
+        }
+        if (step % s.checkpointInterval() == 0 || step == s.maxSteps()) {
+          Checkpoint.save(out, model, trainer.optimizer(),
+              new TrainerState(step, tokens, batches.cursor(), config.seed()));
+        }
+      }
+    }
+    if (Double.isNaN(lastVal)) { // killed after the last checkpoint but before finishing: nothing ran now
+      lastVal = validationLoss(model, hadoop, s, manifest);
+    }
+    LossCurve.write(out.resolve(LossCurve.FILE), metrics.read());
+    double seconds = (System.nanoTime() - started) / 1e9;
+    JobStats stats = new JobStats()
+        .put("output", out.toString())
+        .put("parameters", params)
+        .put("steps", trainer.step())
+        .put("tokens_seen", tokens)
+        .put("train_loss", Double.isNaN(lastLoss) ? null : lastLoss) // null: no step ran in this session
+        .put("val_loss", lastVal)
+        .put("seconds_this_session", seconds)
+        .put("tokens_per_s_this_session", (tokens - state.tokensSeen()) / seconds);
+    try {
+      Files.writeString(out.resolve(STATS), stats.toJson());
+      Files.writeString(out.resolve(SUCCESS), "");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot finish " + out, e);
+    }
+    return stats;
+  }
+
+  /** Mean loss over the first {@code eval-batches} batches of the val split (the same batches every time). */
+  public static double validationLoss(GptModel model, Configuration hadoop, PretrainSettings s,
+      ShardManifest manifest) {
+    String split = manifest.shardsOf(ShardManifest.VAL).isEmpty() ? ShardManifest.TRAIN : ShardManifest.VAL;
+    double sum = 0;
+    try (TokenBatches val = new TokenBatches(hadoop, s.shards(), manifest, split, s.batchSize(),
+        TokenBatches.Cursor.START)) {
+      for (int i = 0; i < s.evalBatches(); i++) {
+        sum += model.loss(model.batch(val.next()));
+      }
+    }
+    return sum / s.evalBatches();
+  }
+
+  private static long tokensPerStep(PretrainSettings s, GptConfig c) {
+    return (long) s.batchSize() * s.optimizer().gradAccumSteps() * c.blockSize();
+  }
+
+  private static Map<String, Object> line(long step, String key, double value) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("step", step);
+    m.put(key, value);
+    return m;
+  }
+
+  /**
+   * Checks the shards against the tokenizer.json stored next to them (refusing ids from another tokenizer) and
+   * copies it into the checkpoint folder, so generation needs nothing else.
+   */
+  private static void copyTokenizer(Configuration hadoop, String shards, ShardManifest manifest, Path out) {
+    org.apache.hadoop.fs.Path source = new org.apache.hadoop.fs.Path(shards, ShardManifest.TOKENIZER_FILE);
+    try {
+      FileSystem fs = source.getFileSystem(hadoop);
+      if (fs.exists(source)) {
+        byte[] json;
+        try (InputStream in = fs.open(source)) {
+          json = in.readAllBytes();
+        }
+        manifest.verifyAgainst(TokenizerJson.read(json));
+        Files.write(out.resolve(ShardManifest.TOKENIZER_FILE), json);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy " + source, e);
+    }
+  }
+
+  private static void unmarkFinished(Path out) {
+    try {
+      Files.deleteIfExists(out.resolve(SUCCESS));
+      Files.deleteIfExists(out.resolve(STATS));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot reopen " + out, e);
+    }
+  }
+
+  private static void createFolder(Path out) {
+    try {
+      Files.createDirectories(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + out, e);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + dir, e);
+    }
+  }
+}
