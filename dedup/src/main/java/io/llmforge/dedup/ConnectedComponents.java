@@ -45,6 +45,11 @@ public final class ConnectedComponents {
    * @param checkpointDir "" for local checkpoints, else a reliable checkpoint folder
    */
   public static Result run(Dataset<Row> edges, String a, String b, int maxIterations, String checkpointDir) {
+    if (!checkpointDir.isEmpty()) {
+      // Once per run: each call makes a fresh sub-folder. Spark deletes the files when the checkpointed data is
+      // garbage-collected only with spark.cleaner.referenceTracking.cleanCheckpoints=true.
+      edges.sparkSession().sparkContext().setCheckpointDir(checkpointDir);
+    }
     Dataset<Row> e = edges.select(greatest(col(a), col(b)).as(SRC), least(col(a), col(b)).as(DST))
         .filter(col(SRC).notEqual(col(DST))).distinct();
     e = checkpoint(e, checkpointDir);
@@ -98,11 +103,8 @@ public final class ConnectedComponents {
         .limit(1).isEmpty();
   }
 
+  /** Materialises a round's edges and cuts their lineage: on the executors, or reliably in the checkpoint folder. */
   private static Dataset<Row> checkpoint(Dataset<Row> e, String checkpointDir) {
-    if (checkpointDir.isEmpty()) {
-      return e.localCheckpoint(true);
-    }
-    e.sparkSession().sparkContext().setCheckpointDir(checkpointDir);
-    return e.checkpoint(true);
+    return checkpointDir.isEmpty() ? e.localCheckpoint(true) : e.checkpoint(true);
   }
 }

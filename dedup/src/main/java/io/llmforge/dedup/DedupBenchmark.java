@@ -1,7 +1,5 @@
 package io.llmforge.dedup;
 
-import static org.apache.spark.sql.functions.col;
-
 import io.llmforge.pipeline.spark.DocumentSchema;
 import io.llmforge.pipeline.spark.JobStats;
 import java.io.IOException;
@@ -9,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,17 +17,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -126,9 +127,10 @@ public final class DedupBenchmark {
     }
   }
 
-  public static List<Result> run(SparkSession spark, DedupSettings s, Options o, java.util.function.Consumer<Result> onResult) {
+  /** Runs every size in {@code o}, handing each result to {@code onResult} as soon as it is measured. */
+  public static List<Result> run(SparkSession spark, DedupSettings s, Options o, Consumer<Result> onResult) {
     NearDuplicateCorpus corpus = NearDuplicateCorpus.cached(o.textDir(), o.corpus());
-    warmUp(spark, s, o, corpus);
+    warmUp(spark, s, o);
     List<Result> results = new ArrayList<>();
     for (int n : o.sizes()) {
       Result r = runSize(spark, s, o, corpus, n);
@@ -138,7 +140,7 @@ public final class DedupBenchmark {
     return results;
   }
 
-  private static void warmUp(SparkSession spark, DedupSettings s, Options o, NearDuplicateCorpus corpus) {
+  private static void warmUp(SparkSession spark, DedupSettings s, Options o) {
     int n = 2000;
     Dataset<Row> docs = corpusParquet(spark, o, n);
     DedupJob.Outcome outcome = DedupJob.dedup(docs, s, noQuality());
@@ -154,7 +156,7 @@ public final class DedupBenchmark {
     long r0 = System.nanoTime();
     PairSet reference = reference(corpus, n, s);
     double referenceSeconds = seconds(r0);
-    Map<String, Integer> index = new java.util.HashMap<>(n * 2);
+    Map<String, Integer> index = new HashMap<>(n * 2);
     for (int i = 0; i < n; i++) {
       index.put(NearDuplicateCorpus.docId(i), i);
     }
@@ -177,7 +179,8 @@ public final class DedupBenchmark {
       status = "skipped: more than " + o.mllibMaxDocs() + " documents";
     } else {
       Clock mllibClock = Clock.start();
-      Dataset<Row> vectors = MllibMinHashBaseline.vectors(docs, s.shingleSize()).persist(StorageLevel.MEMORY_AND_DISK());
+      Dataset<Row> vectors = MllibMinHashBaseline.vectors(docs, s.shingleSize())
+          .persist(StorageLevel.MEMORY_AND_DISK());
       Dataset<Row> pairs = MllibMinHashBaseline.pairs(vectors, o.mllibHashTables(), s.threshold(), o.corpus().seed())
           .persist(StorageLevel.MEMORY_AND_DISK());
       Long count = withTimeout(spark, o.mllibTimeoutSeconds(), pairs::count);
@@ -207,7 +210,8 @@ public final class DedupBenchmark {
   /** The first {@code n} corpus documents as Parquet under the work folder, generated once and reused. */
   static Dataset<Row> corpusParquet(SparkSession spark, Options o, int n) {
     NearDuplicateCorpus.Spec spec = o.corpus();
-    Path dir = o.workDir().resolve("corpus-v" + NearDuplicateCorpus.GENERATOR_VERSION + "-" + n + "-seed-" + spec.seed() + "-" + Integer.toHexString(spec.hashCode()));
+    Path dir = o.workDir().resolve("corpus-v" + NearDuplicateCorpus.GENERATOR_VERSION + "-" + n + "-seed-"
+        + spec.seed() + "-" + Integer.toHexString(spec.hashCode()));
     if (!Files.exists(dir.resolve("_SUCCESS"))) {
       String textDir = o.textDir().toAbsolutePath().toString();
       int partitions = Math.max(o.partitions(), n / 50_000 + 1);
@@ -225,8 +229,8 @@ public final class DedupBenchmark {
     return spark.read().parquet(dir.toString());
   }
 
-  private static org.apache.spark.sql.Column noQuality() {
-    return org.apache.spark.sql.functions.lit(null).cast("double").as(Representatives.QUALITY);
+  private static Column noQuality() {
+    return functions.lit(null).cast("double").as(Representatives.QUALITY);
   }
 
   /** Runs a Spark action, cancelling its jobs after {@code timeoutSeconds}; null when cancelled. */

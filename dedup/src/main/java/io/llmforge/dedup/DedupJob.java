@@ -57,12 +57,13 @@ public final class DedupJob {
       LOG.warn("{} is already complete; skipping (use --overwrite to recompute)", s.output());
       return new JobStats().put("skipped", true).put("output", s.output());
     }
-    Dataset<Row> docs = spark.read().parquet(s.input());
-    DocumentSchema.requireDocumentColumns(docs.schema(), s.input());
+    String inputs = String.join(", ", s.inputs());
+    Dataset<Row> docs = spark.read().parquet(s.inputs().toArray(String[]::new));
+    DocumentSchema.requireDocumentColumns(docs.schema(), inputs);
     if (Arrays.asList(docs.columns()).contains(CLUSTER_ID)) {
       docs = docs.drop(CLUSTER_ID); // an already deduped input: its old clusters are replaced
     }
-    Column quality = Representatives.qualityColumn(docs.schema(), s.representative(), s.qualitySignal(), s.input());
+    Column quality = Representatives.qualityColumn(docs.schema(), s.representative(), s.qualitySignal(), inputs);
     Instant started = Instant.now();
     AtomicOutput out = AtomicOutput.begin(hadoop, s.output(), s.overwrite());
     Outcome outcome = null;
@@ -83,7 +84,7 @@ public final class DedupJob {
       phaseSeconds(stats).put("write", round((System.nanoTime() - t0) / 1e9));
       JobStats all = new JobStats()
           .put("job", "dedup")
-          .put("input", s.input())
+          .put("input", s.inputs())
           .put("output", out.target())
           .put("started_at", started.toString())
           .put("seconds", Duration.between(started, Instant.now()).toMillis() / 1000.0);
@@ -159,12 +160,14 @@ public final class DedupJob {
         .filter(small.col(KEPT).isNull().or(small.col(KEPT)))
         .select(dedupedColumns);
 
+    // Node ids back to doc ids: the verified pairs are the small side, the documents are not shuffled.
     Dataset<Row> ids = found.features().select(col(NearDuplicates.NODE), col(DocumentSchema.DOC_ID));
-    Dataset<Row> edges = found.edges()
-        .join(NearDuplicates.sized(ids.withColumnRenamed(NearDuplicates.NODE, CandidatePairs.A)
-            .withColumnRenamed(DocumentSchema.DOC_ID, "doc_a"), c.candidateDocuments(), s), CandidatePairs.A)
-        .join(NearDuplicates.sized(ids.withColumnRenamed(NearDuplicates.NODE, CandidatePairs.B)
-            .withColumnRenamed(DocumentSchema.DOC_ID, "doc_b"), c.candidateDocuments(), s), CandidatePairs.B)
+    Dataset<Row> withA = ids.withColumnRenamed(NearDuplicates.NODE, CandidatePairs.A)
+        .withColumnRenamed(DocumentSchema.DOC_ID, "doc_a")
+        .join(NearDuplicates.sized(found.edges(), c.verifiedPairs(), s), CandidatePairs.A);
+    Dataset<Row> edges = ids.withColumnRenamed(NearDuplicates.NODE, CandidatePairs.B)
+        .withColumnRenamed(DocumentSchema.DOC_ID, "doc_b")
+        .join(NearDuplicates.sized(withA, c.verifiedPairs(), s), CandidatePairs.B)
         .select(least(col("doc_a"), col("doc_b")).as("doc_a"), greatest(col("doc_a"), col("doc_b")).as("doc_b"),
             col(NearDuplicates.SIMILARITY));
 

@@ -1,6 +1,7 @@
 package io.llmforge.dedup;
 
 import io.llmforge.pipeline.config.ConfigReader;
+import java.util.List;
 
 /**
  * Everything the dedup job reads from section {@code dedup} of its configuration (defaults in
@@ -10,7 +11,7 @@ import io.llmforge.pipeline.config.ConfigReader;
  * @param checkpointDir "" for local checkpoints in connected components, else a reliable checkpoint folder
  */
 public record DedupSettings(
-    String input,
+    List<String> inputs,
     String output,
     boolean overwrite,
     int shingleSize,
@@ -30,6 +31,7 @@ public record DedupSettings(
   public static final int MAX_HASHES = 4096;
 
   public DedupSettings {
+    inputs = List.copyOf(inputs);
     if (bands.numHashes() > MAX_HASHES) {
       throw new IllegalArgumentException("bands x rows = " + bands.numHashes() + " > " + MAX_HASHES);
     }
@@ -43,8 +45,12 @@ public record DedupSettings(
       throw c.error("rows", "gives bands x rows = " + (long) bands * rows + " MinHash values, at most "
           + MAX_HASHES + " are supported");
     }
+    List<String> inputs = c.strings("input");
+    if (inputs.isEmpty() || inputs.stream().anyMatch(String::isBlank)) {
+      throw c.error("input", "is required: the documents Parquet folder(s) to deduplicate");
+    }
     return new DedupSettings(
-        c.requiredString("input"),
+        inputs,
         c.requiredString("output"),
         c.bool("overwrite"),
         c.intIn("shingle-size", 1, 32),
@@ -61,9 +67,9 @@ public record DedupSettings(
         c.string("connected-components.checkpoint-dir"));
   }
 
-  /** A copy reading {@code input} and writing {@code output}; for tests and benchmarks. */
-  public DedupSettings withPaths(String newInput, String newOutput) {
-    return new DedupSettings(newInput, newOutput, overwrite, shingleSize, bands, threshold, verify, maxBucketSize,
+  /** A copy reading {@code newInputs} and writing {@code newOutput}; for tests and benchmarks. */
+  public DedupSettings withPaths(List<String> newInputs, String newOutput) {
+    return new DedupSettings(newInputs, newOutput, overwrite, shingleSize, bands, threshold, verify, maxBucketSize,
         representative, qualitySignal, partitions, outputPartitions, broadcastRows, maxIterations, checkpointDir);
   }
 }

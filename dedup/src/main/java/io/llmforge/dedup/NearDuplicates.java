@@ -31,10 +31,10 @@ import org.apache.spark.storage.StorageLevel;
  * ({@link LshBands}) -> band buckets and candidate pairs ({@link CandidatePairs}) -> verified pairs
  * ({@link VerifyMode}). Spark only composes; each step's logic is a plain class tested on its own.
  *
- * <p>Documents get a long {@code node} id for the graph steps. Only the compact per-document features
- * (id, band keys, ranking fields; the signature only when verification needs it) are cached; the text is read again only for candidate documents, and only
- * when verification is exact. Joins whose small side is small enough ({@code broadcast-rows}) broadcast it,
- * so the large side is never shuffled.
+ * <p>Documents get a long {@code node} id for the graph steps. Only the compact per-document features (id,
+ * band keys, ranking fields; the signature only when verification needs it) are cached; the text is read again
+ * only for candidate documents, and only when verification is exact. A join whose small side has at most
+ * {@code broadcast-rows} rows broadcasts it, so the large side is not shuffled.
  */
 public final class NearDuplicates {
   public static final String NODE = "node";
@@ -189,10 +189,12 @@ public final class NearDuplicates {
 
   /** {@code node}, {@code shingles} (binary, sorted distinct hashes) from {@code node}, {@code text}. */
   static Dataset<Row> shingleSets(Dataset<Row> texts, int shingleSize) {
-    StructType schema = new StructType().add(NODE, DataTypes.LongType, false).add(SHINGLES, DataTypes.BinaryType, false);
+    StructType schema = new StructType().add(NODE, DataTypes.LongType, false)
+        .add(SHINGLES, DataTypes.BinaryType, false);
     MapPartitionsFunction<Row, Row> shingle = rows -> {
       ShingleSets sets = new ShingleSets(shingleSize);
-      return new ClosingMap<>(rows, sets, row -> RowFactory.create(row.get(0), LongBytes.toBytes(sets.of(row.getString(1)))));
+      return new ClosingMap<>(rows, sets,
+          row -> RowFactory.create(row.get(0), LongBytes.toBytes(sets.of(row.getString(1)))));
     };
     return texts.mapPartitions(shingle, Encoders.row(schema));
   }

@@ -46,7 +46,7 @@ class DedupJobTest {
   }
 
   static DedupSettings settings(String input, String output, String... overrides) {
-    List<String> all = new ArrayList<>(List.of("dedup.input=\"" + input + "\"", "dedup.output=\"" + output + "\""));
+    List<String> all = new ArrayList<>(List.of("dedup.input=[\"" + input + "\"]", "dedup.output=\"" + output + "\""));
     all.addAll(List.of(overrides));
     return DedupSettings.from(JobConfig.load("dedup", List.of("dedup"), List.of(), all));
   }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class DedupSettingsTest {
   private static DedupSettings load(String... overrides) {
-    List<String> all = new ArrayList<>(List.of("dedup.input=in", "dedup.output=out"));
+    List<String> all = new ArrayList<>(List.of("dedup.input=[in]", "dedup.output=out"));
     all.addAll(List.of(overrides));
     return DedupSettings.from(JobConfig.load("dedup", List.of("dedup"), List.of(), all));
   }
@@ -20,6 +20,7 @@ class DedupSettingsTest {
   @Test
   void packagedDefaults() {
     DedupSettings s = load();
+    assertEquals(List.of("in"), s.inputs());
     assertEquals(5, s.shingleSize());
     assertEquals(new LshBands(20, 6), s.bands());
     assertEquals(0.8, s.threshold());
@@ -43,6 +44,8 @@ class DedupSettingsTest {
     ConfigError typo = assertThrows(ConfigError.class, () -> load("dedup.treshold=0.9"));
     assertTrue(typo.getMessage().contains("dedup.threshold"), typo.getMessage());
     assertThrows(ConfigError.class, () -> DedupSettings.from(JobConfig.load("dedup", List.of("dedup"), List.of(),
-        List.of("dedup.input=in"))), "output is required");
+        List.of("dedup.input=[in]"))), "output is required");
+    assertThrows(ConfigError.class, () -> DedupSettings.from(JobConfig.load("dedup", List.of("dedup"), List.of(),
+        List.of("dedup.output=out"))), "input is required");
   }
 }

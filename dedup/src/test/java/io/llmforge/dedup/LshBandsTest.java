@@ -78,7 +78,8 @@ class LshBandsTest {
     int[] total = new int[bins];
     int[] hits = new int[bins];
     double[] expected = new double[bins];
-    try (MinHashSignatures signatures = new MinHashSignatures(5, bands.numHashes()); ShingleSets sets = new ShingleSets(5)) {
+    try (MinHashSignatures signatures = new MinHashSignatures(5, bands.numHashes());
+        ShingleSets sets = new ShingleSets(5)) {
       for (int i = 0; i < texts.size(); i++) {
         var base = corpus.baseOf(i);
         if (base.isEmpty()) {

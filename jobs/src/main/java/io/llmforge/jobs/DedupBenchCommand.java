@@ -30,7 +30,7 @@ final class DedupBenchCommand implements Callable<Integer> {
   JobOptions options;
 
   @Option(names = "--data", paramLabel = "DIR", defaultValue = "../shared/data/text",
-      description = "The shared text folder (wiki_demo.txt, c4_demo.jsonl, europarl, sotu) (default: ${DEFAULT-VALUE}).")
+      description = "The shared text folder: wiki_demo.txt, c4_demo.jsonl, europarl, sotu (default: ${DEFAULT-VALUE}).")
   Path data;
 
   @Option(names = "--out", paramLabel = "FILE", defaultValue = "work/bench/dedup.json",
@@ -61,7 +61,8 @@ final class DedupBenchCommand implements Callable<Integer> {
   long mllibMaxDocs;
 
   @Option(names = "--mllib-timeout", defaultValue = "1800",
-      description = "Cancel an MLlib run after this many seconds; its ratio is then a lower bound (default: ${DEFAULT-VALUE}).")
+      description = "Cancel an MLlib run after this many seconds; the ratio is then a lower bound "
+          + "(default: ${DEFAULT-VALUE}).")
   double mllibTimeout;
 
   @Override
@@ -71,7 +72,7 @@ final class DedupBenchCommand implements Callable<Integer> {
       return 2;
     }
     List<String> overrides = new ArrayList<>(options.overrides);
-    overrides.add("dedup.input=bench");
+    overrides.add("dedup.input=[bench]");
     overrides.add("dedup.output=bench");
     ConfigReader config = JobConfig.load("dedup", List.of("dedup"), options.confFiles, overrides);
     DedupSettings settings = DedupSettings.from(config);
