@@ -1,5 +1,7 @@
 package io.llmforge.jobs;
 
+import io.llmforge.dedup.DedupJob;
+import io.llmforge.dedup.DedupSettings;
 import io.llmforge.pipeline.clean.CleanJob;
 import io.llmforge.pipeline.clean.CleanSettings;
 import io.llmforge.pipeline.config.ConfigError;
@@ -12,7 +14,6 @@ import io.llmforge.pipeline.spark.JobStats;
 import io.llmforge.pipeline.tokenizer.TokenizerTrainJob;
 import io.llmforge.pipeline.tokenizer.TokenizerTrainSettings;
 import io.llmforge.trainer.PretrainSettings;
-import io.llmforge.trainer.Pretraining;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,12 +45,12 @@ final class Flow {
   /** Every step, in flow order. */
   static final List<Step> STEPS = List.of(
       new Step("clean", true, CleanJob.DOCUMENTS, (spark, c) -> CleanJob.run(spark, CleanSettings.from(c))),
+      new Step("dedup", true, DedupJob.DEDUPED, (spark, c) -> DedupJob.run(spark, DedupSettings.from(c))),
       new Step("rephrase", true, RephraseJob.DOCUMENTS, (spark, c) -> RephraseJob.run(spark, RephraseSettings.from(c))),
       new Step("tokenizer-train", true, null,
           (spark, c) -> TokenizerTrainJob.run(spark, TokenizerTrainSettings.from(c))),
       new Step("tokenize", true, null, (spark, c) -> TokenizeJob.run(spark, TokenizeSettings.from(c))),
-      new Step("pretrain", false, null, (spark, c) -> Pretraining.run(PretrainSettings.from(c),
-          spark.sparkContext().hadoopConfiguration(), System.out)));
+      new Step("pretrain", false, null, (spark, c) -> PretrainCommand.run(spark, PretrainSettings.from(c))));
 
   static List<String> sections() {
     return STEPS.stream().map(Step::section).toList();
@@ -137,6 +138,7 @@ final class Flow {
   private static void validateSettings(String section, ConfigReader c) {
     switch (section) {
       case "clean" -> CleanSettings.from(c);
+      case "dedup" -> DedupSettings.from(c);
       case "rephrase" -> RephraseSettings.from(c);
       case "tokenizer-train" -> TokenizerTrainSettings.from(c);
       case "tokenize" -> TokenizeSettings.from(c);

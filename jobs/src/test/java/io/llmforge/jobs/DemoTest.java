@@ -28,6 +28,14 @@ class DemoTest {
     assertEquals(input, documents + rejects);
     assertTrue(documents >= 27, "most of the 30 generated articles are kept: " + documents);
 
+    Path dedup = dir.resolve("dedup");
+    assertTrue(Files.exists(dedup.resolve("_SUCCESS")));
+    Map<String, Object> dedupStats = JobStats.parse(Files.readString(dedup.resolve("stats.json")));
+    assertEquals(documents, ((Number) dedupStats.get("documents")).longValue(), "dedup reads clean's output");
+    long removed = ((Number) dedupStats.get("removed")).longValue();
+    assertTrue(removed >= 1, "the generated crawl's re-templated near-duplicates are removed: " + dedupStats);
+    assertEquals(documents - removed, ((Number) dedupStats.get("kept")).longValue());
+
     Path shards = dir.resolve("tokenize");
     assertTrue(Files.exists(shards.resolve("_SUCCESS")), "the flow ran to the last step");
     assertTrue(Files.exists(shards.resolve("manifest.json")) && Files.exists(shards.resolve("tokenizer.json")));
@@ -39,13 +47,15 @@ class DemoTest {
   @Test
   void flowChainsEachStepToThePreviousDataOutput() {
     Path w = Path.of("/w");
-    List<String> chain = Flow.chain(List.of("clean", "tokenizer-train", "tokenize"), w);
+    List<String> chain = Flow.chain(List.of("clean", "dedup", "tokenizer-train", "tokenize"), w);
     assertEquals(List.of(
         "clean.output=\"/w/clean\"",
+        "dedup.output=\"/w/dedup\"",
+        "dedup.input=[\"/w/clean/documents\"]",
         "tokenizer-train.output=\"/w/tokenizer-train\"",
-        "tokenizer-train.input=[\"/w/clean/documents\"]",
+        "tokenizer-train.input=[\"/w/dedup/deduped\"]",
         "tokenize.output=\"/w/tokenize\"",
-        "tokenize.input=[\"/w/clean/documents\"]",
+        "tokenize.input=[\"/w/dedup/deduped\"]",
         "tokenize.tokenizer=\"/w/tokenizer-train\""), chain);
   }
 }
