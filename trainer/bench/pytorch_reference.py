@@ -5,7 +5,10 @@ same data handling (sorted distinct characters, first 90% train, random windows)
 betas 0.9/0.99, weight decay 0.1 on matrices, warmup 100 then cosine 1e-3 -> 1e-4, clip 1.0) and the same loss
 estimates (20 random batches per split every 250 steps). Prints a line per evaluation and a JSON summary.
 
-    python3 trainer/bench/pytorch_reference.py --data ../shared/data/text/tinyshakespeare.txt --threads 1
+    /usr/bin/python3 trainer/bench/pytorch_reference.py --data ../shared/data/text/tinyshakespeare.txt --threads 2
+
+`llmforge bench pretrain` runs it after its own run, with the same thread count, and prints both rows.
+Works with Debian's python3-torch (1.13, no fused attention: the mask is composed as in our SameDiff model).
 """
 import argparse
 import json
@@ -15,6 +18,16 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+
+def causal_attention(q, k, v):
+    """softmax(q k^T / sqrt(d) + causal mask) v; the fused kernel where this torch has it (>= 2.0)."""
+    if hasattr(F, "scaled_dot_product_attention"):
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    t = q.size(-2)
+    att = (q @ k.transpose(-2, -1)) / math.sqrt(q.size(-1))
+    att = att.masked_fill(torch.ones(t, t, dtype=torch.bool).triu(1), float("-inf"))
+    return F.softmax(att, dim=-1) @ v
 
 
 class Block(nn.Module):
@@ -34,7 +47,7 @@ class Block(nn.Module):
         b, t, c = x.shape
         q, k, v = self.qkv(self.ln1(x)).split(c, dim=2)
         q, k, v = (z.view(b, t, self.heads, c // self.heads).transpose(1, 2) for z in (q, k, v))
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        y = causal_attention(q, k, v)
         x = x + self.attn_proj(y.transpose(1, 2).reshape(b, t, c))
         return x + self.mlp_proj(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
 
@@ -60,7 +73,7 @@ class Gpt(nn.Module):
         for block in self.blocks:
             x = block(x)
         logits = self.lnf(x) @ self.wte.weight.t()
-        return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+        return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
 
 
 def main():

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,6 +41,19 @@ final class PretrainBenchCommand implements Callable<Integer> {
       description = "Random batches per loss estimate (default: ${DEFAULT-VALUE}).")
   int evalIters;
 
+  @Option(names = "--threads", defaultValue = "0",
+      description = "CPU threads for both trainers; 0 = all cores (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Option(names = "--python", paramLabel = "EXE", defaultValue = "/usr/bin/python3",
+      description = "Python with torch (Debian: apt-get install python3-torch) for the PyTorch row; \"\" skips it "
+          + "(default: ${DEFAULT-VALUE}).")
+  String python;
+
+  @Option(names = "--pytorch-script", paramLabel = "FILE", defaultValue = "trainer/bench/pytorch_reference.py",
+      description = "The PyTorch reference script (default: ${DEFAULT-VALUE}).")
+  Path pytorchScript;
+
   @Option(names = "--peak-tflops", defaultValue = "1.0",
       description = "Hardware peak for the MFU figure (default: ${DEFAULT-VALUE}).")
   double peakTflops;
@@ -51,6 +65,9 @@ final class PretrainBenchCommand implements Callable<Integer> {
       System.err.println("bench pretrain: " + text + " not found (it is in ../shared/data/text; pass --data DIR)");
       return 2;
     }
+    int cores = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    Nd4j.getEnvironment().setMaxThreads(cores);
+    Nd4j.getEnvironment().setMaxMasterThreads(cores);
     CharLevelBenchmark bench = new CharLevelBenchmark(Files.readString(text));
     GptConfig config = GptConfig.nanoGptCpu(bench.vocabSize(), 1337);
     OptimizerSettings optim = OptimizerSettings.nanoGptShakespeare();
@@ -60,8 +77,22 @@ final class PretrainBenchCommand implements Callable<Integer> {
     System.out.printf("%n| trainer | params | steps | train loss | val loss | tokens/s | train s | MFU |%n");
     System.out.printf("|---|---|---|---|---|---|---|---|%n");
     System.out.printf("| llmforge (DL4J %s, %d threads) | %.2fM | %d | %.4f | %.4f | %.0f | %.1f | %.2f%% |%n",
-        "1.0.0-M2.1", Runtime.getRuntime().availableProcessors(), r.parameters() / 1e6, r.steps(), r.trainLoss(),
+        "1.0.0-M2.1", cores, r.parameters() / 1e6, r.steps(), r.trainLoss(),
         r.valLoss(), r.tokensPerSecond(), r.seconds(), 100 * mfu);
+    Map<String, Object> pytorch = python.isBlank()
+        ? Map.of("skipped", "--python \"\"") : PytorchReference.run(python, pytorchScript, text, steps,
+        batchSize, cores);
+    if (pytorch.containsKey("tokens_per_s")) {
+      double tps = ((Number) pytorch.get("tokens_per_s")).doubleValue();
+      System.out.printf("| %s (%d threads) | %.2fM | %d | %.4f | %.4f | %.0f | %.1f | %.2f%% |%n",
+          pytorch.get("trainer"), cores, ((Number) pytorch.get("parameters")).longValue() / 1e6, steps,
+          ((Number) pytorch.get("train_loss")).doubleValue(), ((Number) pytorch.get("val_loss")).doubleValue(), tps,
+          ((Number) pytorch.get("train_seconds")).doubleValue(),
+          100 * Flops.mfu(config, ((Number) pytorch.get("parameters")).longValue(), tps, peakTflops));
+      System.out.printf("%ntokens/s llmforge / PyTorch: %.2fx%n", r.tokensPerSecond() / tps);
+    } else {
+      System.out.println("| PyTorch | skipped: " + pytorch.get("skipped") + " |");
+    }
     System.out.printf("| nanoGPT (PyTorch, CPU, reported) | 0.80M | 2000 | - | ~1.88 | - | - | - |%n");
 
     Map<String, Object> losses = new LinkedHashMap<>();
@@ -79,6 +110,8 @@ final class PretrainBenchCommand implements Callable<Integer> {
         .put("mfu", mfu)
         .put("peak_tflops", peakTflops)
         .put("processors", Runtime.getRuntime().availableProcessors())
+        .put("threads", cores)
+        .put("pytorch", pytorch)
         .put("losses", losses)
         .put("nanogpt_reported_val_loss", 1.88);
     if (out.getParent() != null) {
