@@ -1,5 +1,7 @@
 package io.llmforge.trainer;
 
+import java.io.Serializable;
+
 /**
  * How {@link Trainer} optimises: AdamW, linear warmup then cosine decay of the learning rate, global-norm gradient
  * clipping and gradient accumulation. Names and defaults follow nanoGPT's {@code train.py}.
@@ -25,7 +27,7 @@ public record OptimizerSettings(
     double epsilon,
     double weightDecay,
     double gradClip,
-    int gradAccumSteps) {
+    int gradAccumSteps) implements Serializable {
 
   public OptimizerSettings {
     require(learningRate > 0, "learningRate must be > 0");

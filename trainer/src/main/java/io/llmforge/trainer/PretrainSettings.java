@@ -1,10 +1,15 @@
 package io.llmforge.trainer;
 
 import io.llmforge.pipeline.config.ConfigReader;
+import java.io.Serializable;
 
 /**
  * The pretrain job's settings, read and validated from {@code pretrain.*} (conf/pretrain.conf) before any work.
- * The model's vocabulary and context length are not here: they come from the shards' manifest.
+ * The model's vocabulary and context length are not here: they come from the shards' manifest. Serializable: data-
+ * parallel training ships them to every Spark executor.
+ *
+ * @param workers                data-parallel workers (Spark barrier tasks); 0 trains in this process without Spark
+ * @param exchangeTimeoutSeconds how long a worker waits for its neighbour's gradients before the run fails
  */
 public record PretrainSettings(
     String shards,
@@ -23,7 +28,9 @@ public record PretrainSettings(
     int evalBatches,
     int checkpointInterval,
     int logInterval,
-    double peakTflops) {
+    double peakTflops,
+    int workers,
+    int exchangeTimeoutSeconds) implements Serializable {
 
   public static PretrainSettings from(ConfigReader root) {
     ConfigReader c = root.at("pretrain");
@@ -62,7 +69,9 @@ public record PretrainSettings(
         c.intIn("eval-batches", 1, 1 << 20),
         c.intIn("checkpoint-interval", 1, Integer.MAX_VALUE),
         c.intIn("log-interval", 1, Integer.MAX_VALUE),
-        c.doubleIn("peak-tflops", 0, 1e6));
+        c.doubleIn("peak-tflops", 0, 1e6),
+        c.at("distributed").intIn("workers", 0, 4096),
+        c.at("distributed").intIn("exchange-timeout-seconds", 1, 7 * 24 * 3600));
   }
 
   /** The model for shards of this vocabulary size and sequence length. */

@@ -47,11 +47,20 @@ public final class Trainer {
 
   /** One optimiser step on {@code gradAccumSteps} micro-batches of shard rows ({@code blockSize + 1} ids each). */
   public StepResult step(List<int[][]> microBatches) {
+    return step(microBatches, WorkerGroup.single());
+  }
+
+  /**
+   * One data-parallel optimiser step: this worker's micro-batches, gradients averaged over {@code group} (see
+   * {@link GradientAveraging}), then the same clip and AdamW step on every worker, so the replicas stay identical.
+   * The step's global batch is {@code group.size() x gradAccumSteps} micro-batches.
+   */
+  public StepResult step(List<int[][]> microBatches, WorkerGroup group) {
     if (microBatches.size() != settings.gradAccumSteps()) {
       throw new IllegalArgumentException("expected " + settings.gradAccumSteps() + " micro-batches, got "
           + microBatches.size());
     }
-    Gradients gradients = accumulate(microBatches);
+    Gradients gradients = GradientAveraging.average(accumulate(microBatches), model.parameterNames(), group);
     StepResult result = apply(gradients);
     gradients.byParameter().values().forEach(INDArray::close); // off-heap: free now, not at the next GC
     return result;
