@@ -5,5 +5,6 @@ import picocli.CommandLine.Command;
 /** {@code llmforge bench <what>}: speed and quality measurements that print a table and write JSON. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks: print a table and write JSON under --out.",
-    subcommands = {ExtractBenchCommand.class, DedupBenchCommand.class, TokenizerBenchCommand.class, PretrainBenchCommand.class})
+    subcommands = {ExtractBenchCommand.class, DedupBenchCommand.class, ClassifyBenchCommand.class,
+        TokenizerBenchCommand.class, PretrainBenchCommand.class, EmbeddingBenchCommand.class})
 final class BenchCommand {}

@@ -13,6 +13,10 @@ import io.llmforge.pipeline.shards.TokenizeSettings;
 import io.llmforge.pipeline.spark.JobStats;
 import io.llmforge.pipeline.tokenizer.TokenizerTrainJob;
 import io.llmforge.pipeline.tokenizer.TokenizerTrainSettings;
+import io.llmforge.quality.ClassifyJob;
+import io.llmforge.quality.ClassifySettings;
+import io.llmforge.quality.ClassifyTrainJob;
+import io.llmforge.quality.ClassifyTrainSettings;
 import io.llmforge.trainer.PretrainSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,6 +50,9 @@ final class Flow {
   static final List<Step> STEPS = List.of(
       new Step("clean", true, CleanJob.DOCUMENTS, (spark, c) -> CleanJob.run(spark, CleanSettings.from(c))),
       new Step("dedup", true, DedupJob.DEDUPED, (spark, c) -> DedupJob.run(spark, DedupSettings.from(c))),
+      new Step("classify-train", false, null,
+          (spark, c) -> ClassifyTrainJob.run(spark, ClassifyTrainSettings.from(c))),
+      new Step("classify", true, ClassifyJob.SCORED, (spark, c) -> ClassifyJob.run(spark, ClassifySettings.from(c))),
       new Step("rephrase", true, RephraseJob.DOCUMENTS, (spark, c) -> RephraseJob.run(spark, RephraseSettings.from(c))),
       new Step("tokenizer-train", true, null,
           (spark, c) -> TokenizerTrainJob.run(spark, TokenizerTrainSettings.from(c))),
@@ -73,6 +80,9 @@ final class Flow {
       overrides.add(step.section() + ".output=" + quote(out));
       if (previousData != null && step.readsDocuments()) {
         overrides.add(step.section() + ".input=[" + quote(previousData) + "]");
+      }
+      if (step.section().equals("classify") && chosen.contains("classify-train")) {
+        overrides.add("classify.model=" + quote(workdir.resolve("classify-train").toString()));
       }
       if (step.section().equals("tokenize")) {
         if (!chosen.contains("tokenizer-train")) {
@@ -139,6 +149,8 @@ final class Flow {
     switch (section) {
       case "clean" -> CleanSettings.from(c);
       case "dedup" -> DedupSettings.from(c);
+      case "classify-train" -> ClassifyTrainSettings.from(c);
+      case "classify" -> ClassifySettings.from(c);
       case "rephrase" -> RephraseSettings.from(c);
       case "tokenizer-train" -> TokenizerTrainSettings.from(c);
       case "tokenize" -> TokenizeSettings.from(c);

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "llmforge", mixinStandardHelpOptions = true, version = "llmforge 0.1.0",
     description = "Raw web crawl to a trained, aligned language model, on Spark and Deeplearning4j.",
-    subcommands = {CleanCommand.class, DedupCommand.class, RephraseCommand.class, TokenizerTrainCommand.class, TokenizeCommand.class,
+    subcommands = {CleanCommand.class, DedupCommand.class, ClassifyTrainCommand.class, ClassifyCommand.class,
+        RephraseCommand.class, TokenizerTrainCommand.class, TokenizeCommand.class,
         PretrainCommand.class, GenerateCommand.class, RunCommand.class, DemoCommand.class, BenchCommand.class})
 public final class Llmforge {
 

@@ -36,9 +36,19 @@ class DemoTest {
     assertTrue(removed >= 1, "the generated crawl's re-templated near-duplicates are removed: " + dedupStats);
     assertEquals(documents - removed, ((Number) dedupStats.get("kept")).longValue());
 
+    Path model = dir.resolve("classify-train");
+    assertTrue(Files.exists(model.resolve("_SUCCESS")) && Files.isDirectory(model.resolve("model")));
+    Map<String, Object> scored = JobStats.parse(Files.readString(dir.resolve("classify").resolve("stats.json")));
+    assertEquals(documents - removed, ((Number) scored.get("input_documents")).longValue(), "classify reads dedup's output");
+    long kept = ((Number) scored.get("kept_documents")).longValue();
+    assertTrue(kept >= 20, "the generated articles score as reference quality: " + scored);
+
     Path shards = dir.resolve("tokenize");
     assertTrue(Files.exists(shards.resolve("_SUCCESS")), "the flow ran to the last step");
     assertTrue(Files.exists(shards.resolve("manifest.json")) && Files.exists(shards.resolve("tokenizer.json")));
+    Map<String, Object> tokenized = JobStats.parse(Files.readString(shards.resolve("stats.json")));
+    assertEquals(kept, ((Number) tokenized.get("input_documents")).longValue(), "tokenize reads classify's output");
+    assertEquals(true, tokenized.get("weights_used"), "the best documents are repeated by sample_weight");
     try (var train = Files.list(shards.resolve("train"))) {
       assertTrue(train.anyMatch(p -> p.getFileName().toString().matches("shard-\\d{5}\\.parquet")));
     }
@@ -47,15 +57,20 @@ class DemoTest {
   @Test
   void flowChainsEachStepToThePreviousDataOutput() {
     Path w = Path.of("/w");
-    List<String> chain = Flow.chain(List.of("clean", "dedup", "tokenizer-train", "tokenize"), w);
+    List<String> chain = Flow.chain(List.of("clean", "dedup", "classify-train", "classify", "tokenizer-train",
+        "tokenize"), w);
     assertEquals(List.of(
         "clean.output=\"/w/clean\"",
         "dedup.output=\"/w/dedup\"",
         "dedup.input=[\"/w/clean/documents\"]",
+        "classify-train.output=\"/w/classify-train\"",
+        "classify.output=\"/w/classify\"",
+        "classify.input=[\"/w/dedup/deduped\"]",
+        "classify.model=\"/w/classify-train\"",
         "tokenizer-train.output=\"/w/tokenizer-train\"",
-        "tokenizer-train.input=[\"/w/dedup/deduped\"]",
+        "tokenizer-train.input=[\"/w/classify/scored\"]",
         "tokenize.output=\"/w/tokenize\"",
-        "tokenize.input=[\"/w/dedup/deduped\"]",
+        "tokenize.input=[\"/w/classify/scored\"]",
         "tokenize.tokenizer=\"/w/tokenizer-train\""), chain);
   }
 }
