@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llmforge.pipeline.document.Document;
 import io.llmforge.pipeline.spark.JobStats;
+import io.llmforge.pipeline.spark.StandaloneCluster;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.llmforge.pipeline.spark.JobStats;
+import io.llmforge.pipeline.spark.StandaloneCluster;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package io.llmforge.trainer;
+package io.llmforge.pipeline.spark;
 
 import java.io.File;
 import java.io.IOException;
@@ -33,8 +33,7 @@ import org.apache.spark.sql.SparkSession;
  * 127.0.0.1. {@link #close} stops the session, the workers (which stop their executors) and the master, and
  * kills whatever is left after a bounded wait.
  *
- * <p>Self-contained so that other modules can copy it into their test sources (this is dedup's copy, unchanged but
- * for the package).
+ * <p>Shared with the other modules through the pipeline test-jar (dedup and trainer run their cluster tests on it).
  */
 public final class StandaloneCluster implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
