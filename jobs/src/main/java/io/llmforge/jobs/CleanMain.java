@@ -8,10 +8,7 @@ public final class CleanMain {
   private CleanMain() {}
 
   public static void main(String[] args) {
-    String[] withJob = new String[args.length + 1];
-    withJob[0] = "clean";
-    System.arraycopy(args, 0, withJob, 1, args.length);
-    int code = Llmforge.run(withJob);
+    int code = Llmforge.runJob("clean", args);
     if (code != 0) {
       System.exit(code);
     }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,7 +40,7 @@ final class EmbeddingBenchCommand implements Callable<Integer> {
           r.gatherMs(), r.oneHotMs(), r.slowdown(), r.maxAbsDiff());
     }
     JobStats json = new JobStats().put("benchmark", "DL4J 1.0.0-M2.1 embedding backward: gather vs oneHot x table")
-        .put("results", results.stream().map(r -> (Object) java.util.Map.of("vocab", r.vocab(), "width", r.width(),
+        .put("results", results.stream().map(r -> (Object) Map.of("vocab", r.vocab(), "width", r.width(),
             "tokens", r.tokens(), "gather_ms", r.gatherMs(), "one_hot_ms", r.oneHotMs(), "slowdown", r.slowdown(),
             "max_abs_gradient_diff", r.maxAbsDiff())).toList());
     if (out.getParent() != null) {

@@ -6,6 +6,7 @@ import io.llmforge.pipeline.clean.CleanJob;
 import io.llmforge.pipeline.clean.CleanSettings;
 import io.llmforge.pipeline.config.ConfigError;
 import io.llmforge.pipeline.config.ConfigReader;
+import io.llmforge.pipeline.config.JobConfig;
 import io.llmforge.pipeline.rephrase.RephraseJob;
 import io.llmforge.pipeline.rephrase.RephraseSettings;
 import io.llmforge.pipeline.shards.TokenizeJob;
@@ -23,6 +24,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -38,26 +41,47 @@ final class Flow {
    *
    * @param readsDocuments whether its {@code input} is the previous step's documents (pretrain reads shards)
    * @param dataChild      where its documents land inside its output; null if it writes none
+   * @param settings       reads and validates the job's settings record from the configuration
+   * @param job            runs the job with those settings
    */
-  record Step(String section, boolean readsDocuments, String dataChild, Runner runner) {}
+  record Step<S>(String section, boolean readsDocuments, String dataChild, Function<ConfigReader, S> settings,
+      BiFunction<SparkSession, S, JobStats> job) {
 
-  @FunctionalInterface
-  interface Runner {
-    JobStats run(SparkSession spark, ConfigReader config);
+    /** Reads (and so validates) the settings now; the returned job runs with them later. */
+    Function<SparkSession, JobStats> prepare(ConfigReader config) {
+      S parsed = settings.apply(config);
+      return spark -> job.apply(spark, parsed);
+    }
+
+    /**
+     * {@code llmforge <section>} on its own: the job's configuration, checked before Spark starts, then the job.
+     */
+    int runAlone(JobOptions options) {
+      ConfigReader config = JobConfig.load(section, List.of(section), options.confFiles,
+          options.overridesFor(section));
+      Function<SparkSession, JobStats> ready = prepare(config);
+      JobStats stats = ready.apply(Spark.session(config, "llmforge-" + section));
+      Console.printStats(section, stats);
+      return 0;
+    }
   }
 
   /** Every step, in flow order. */
-  static final List<Step> STEPS = List.of(
-      new Step("clean", true, CleanJob.DOCUMENTS, (spark, c) -> CleanJob.run(spark, CleanSettings.from(c))),
-      new Step("dedup", true, DedupJob.DEDUPED, (spark, c) -> DedupJob.run(spark, DedupSettings.from(c))),
-      new Step("classify-train", false, null,
-          (spark, c) -> ClassifyTrainJob.run(spark, ClassifyTrainSettings.from(c))),
-      new Step("classify", true, ClassifyJob.SCORED, (spark, c) -> ClassifyJob.run(spark, ClassifySettings.from(c))),
-      new Step("rephrase", true, RephraseJob.DOCUMENTS, (spark, c) -> RephraseJob.run(spark, RephraseSettings.from(c))),
-      new Step("tokenizer-train", true, null,
-          (spark, c) -> TokenizerTrainJob.run(spark, TokenizerTrainSettings.from(c))),
-      new Step("tokenize", true, null, (spark, c) -> TokenizeJob.run(spark, TokenizeSettings.from(c))),
-      new Step("pretrain", false, null, (spark, c) -> PretrainCommand.run(spark, PretrainSettings.from(c))));
+  static final List<Step<?>> STEPS = List.of(
+      new Step<>("clean", true, CleanJob.DOCUMENTS, CleanSettings::from, CleanJob::run),
+      new Step<>("dedup", true, DedupJob.DEDUPED, DedupSettings::from, DedupJob::run),
+      new Step<>("classify-train", false, null, ClassifyTrainSettings::from, ClassifyTrainJob::run),
+      new Step<>("classify", true, ClassifyJob.SCORED, ClassifySettings::from, ClassifyJob::run),
+      new Step<>("rephrase", true, RephraseJob.DOCUMENTS, RephraseSettings::from, RephraseJob::run),
+      new Step<>("tokenizer-train", true, null, TokenizerTrainSettings::from, TokenizerTrainJob::run),
+      new Step<>("tokenize", true, null, TokenizeSettings::from, TokenizeJob::run),
+      new Step<>("pretrain", false, null, PretrainSettings::from, PretrainCommand::run));
+
+  /** The step named {@code section}. */
+  static Step<?> step(String section) {
+    return STEPS.stream().filter(s -> s.section().equals(section)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no step " + section));
+  }
 
   static List<String> sections() {
     return STEPS.stream().map(Step::section).toList();
@@ -72,7 +96,7 @@ final class Flow {
   static List<String> chain(List<String> chosen, Path workdir) {
     List<String> overrides = new ArrayList<>();
     String previousData = null;
-    for (Step step : STEPS) {
+    for (Step<?> step : STEPS) {
       if (!chosen.contains(step.section())) {
         continue;
       }
@@ -126,37 +150,21 @@ final class Flow {
 
   /** Runs the chosen steps in order; every step's settings are read (and so validated) before the first runs. */
   static Map<String, JobStats> run(SparkSession spark, ConfigReader config, List<String> chosen) {
-    for (Step step : STEPS) {
+    Map<String, Function<SparkSession, JobStats>> prepared = new LinkedHashMap<>();
+    for (Step<?> step : STEPS) {
       if (chosen.contains(step.section())) {
-        validateSettings(step.section(), config);
+        prepared.put(step.section(), step.prepare(config));
       }
     }
     Map<String, JobStats> results = new LinkedHashMap<>();
-    for (Step step : STEPS) {
-      if (!chosen.contains(step.section())) {
-        continue;
-      }
+    prepared.forEach((section, job) -> {
       long t0 = System.nanoTime();
-      JobStats stats = step.runner().run(spark, config);
-      Console.printStats(step.section(), stats);
-      System.out.printf("  (%s took %.1f s)%n", step.section(), (System.nanoTime() - t0) / 1e9);
-      results.put(step.section(), stats);
-    }
+      JobStats stats = job.apply(spark);
+      Console.printStats(section, stats);
+      System.out.printf("  (%s took %.1f s)%n", section, (System.nanoTime() - t0) / 1e9);
+      results.put(section, stats);
+    });
     return results;
-  }
-
-  private static void validateSettings(String section, ConfigReader c) {
-    switch (section) {
-      case "clean" -> CleanSettings.from(c);
-      case "dedup" -> DedupSettings.from(c);
-      case "classify-train" -> ClassifyTrainSettings.from(c);
-      case "classify" -> ClassifySettings.from(c);
-      case "rephrase" -> RephraseSettings.from(c);
-      case "tokenizer-train" -> TokenizerTrainSettings.from(c);
-      case "tokenize" -> TokenizeSettings.from(c);
-      case "pretrain" -> PretrainSettings.from(c);
-      default -> throw new IllegalStateException("no settings reader for step " + section);
-    }
   }
 
   private static String quote(String s) {

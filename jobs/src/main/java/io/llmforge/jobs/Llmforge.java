@@ -19,6 +19,16 @@ public final class Llmforge {
     System.exit(run(args));
   }
 
+  /**
+   * A spark-submit main class's arguments as {@code llmforge <job> <args>}: the exit code, as {@link #run}.
+   */
+  static int runJob(String job, String[] args) {
+    String[] withJob = new String[args.length + 1];
+    withJob[0] = job;
+    System.arraycopy(args, 0, withJob, 1, args.length);
+    return run(withJob);
+  }
+
   /** Runs a command line and returns its exit code: 0 done, 2 bad configuration or usage, 1 job failure. */
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new Llmforge());

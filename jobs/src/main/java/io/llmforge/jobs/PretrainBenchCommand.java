@@ -83,12 +83,12 @@ final class PretrainBenchCommand implements Callable<Integer> {
         ? Map.of("skipped", "--python \"\"") : PytorchReference.run(python, pytorchScript, text, steps,
         batchSize, cores);
     if (pytorch.containsKey("tokens_per_s")) {
-      double tps = ((Number) pytorch.get("tokens_per_s")).doubleValue();
+      double tps = number(pytorch, "tokens_per_s");
+      long params = (long) number(pytorch, "parameters");
       System.out.printf("| %s (%d threads) | %.2fM | %d | %.4f | %.4f | %.0f | %.1f | %.2f%% |%n",
-          pytorch.get("trainer"), cores, ((Number) pytorch.get("parameters")).longValue() / 1e6, steps,
-          ((Number) pytorch.get("train_loss")).doubleValue(), ((Number) pytorch.get("val_loss")).doubleValue(), tps,
-          ((Number) pytorch.get("train_seconds")).doubleValue(),
-          100 * Flops.mfu(config, ((Number) pytorch.get("parameters")).longValue(), tps, peakTflops));
+          pytorch.get("trainer"), cores, params / 1e6, steps, number(pytorch, "train_loss"),
+          number(pytorch, "val_loss"), tps, number(pytorch, "train_seconds"),
+          100 * Flops.mfu(config, params, tps, peakTflops));
       System.out.printf("%ntokens/s llmforge / PyTorch: %.2fx%n", r.tokensPerSecond() / tps);
     } else {
       System.out.println("| PyTorch | skipped: " + pytorch.get("skipped") + " |");
@@ -120,5 +120,9 @@ final class PretrainBenchCommand implements Callable<Integer> {
     Files.writeString(out, json.toJson());
     System.out.println("wrote " + out);
     return 0;
+  }
+
+  private static double number(Map<String, Object> json, String key) {
+    return ((Number) json.get(key)).doubleValue();
   }
 }

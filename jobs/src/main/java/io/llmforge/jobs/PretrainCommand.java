@@ -33,7 +33,7 @@ final class PretrainCommand implements Callable<Integer> {
     PretrainSettings settings = PretrainSettings.from(config);
     JobStats stats = settings.workers() == 0
         ? Pretraining.run(settings, new Configuration(), System.out) // one process needs no Spark
-        : DistributedPretraining.run(Spark.session(config, "llmforge-pretrain"), settings, System.out);
+        : run(Spark.session(config, "llmforge-pretrain"), settings);
     Console.printStats("pretrain", stats);
     return 0;
   }

@@ -12,10 +12,7 @@ public final class PretrainMain {
   private PretrainMain() {}
 
   public static void main(String[] args) {
-    String[] withJob = new String[args.length + 1];
-    withJob[0] = "pretrain";
-    System.arraycopy(args, 0, withJob, 1, args.length);
-    int code = Llmforge.run(withJob);
+    int code = Llmforge.runJob("pretrain", args);
     // Spark 3.5's BarrierTaskContext starts a non-daemon java.util.Timer thread wherever a barrier task runs; with a
     // local master that is this JVM, which then never ends after main returns (seen with --master local[2]). Stop
     // Spark and exit explicitly, whatever the code.

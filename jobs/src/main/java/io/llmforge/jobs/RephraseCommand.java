@@ -1,13 +1,6 @@
 package io.llmforge.jobs;
 
-import io.llmforge.pipeline.config.ConfigReader;
-import io.llmforge.pipeline.config.JobConfig;
-import io.llmforge.pipeline.rephrase.RephraseJob;
-import io.llmforge.pipeline.rephrase.RephraseSettings;
-import io.llmforge.pipeline.spark.JobStats;
-import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -21,12 +14,6 @@ final class RephraseCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ConfigReader config = JobConfig.load("rephrase", List.of(RephraseSettings.SECTION), options.confFiles,
-        options.overridesFor(RephraseSettings.SECTION));
-    RephraseSettings settings = RephraseSettings.from(config);
-    SparkSession spark = Spark.session(config, "llmforge-rephrase");
-    JobStats stats = RephraseJob.run(spark, settings);
-    Console.printStats("rephrase", stats);
-    return 0;
+    return Flow.step("rephrase").runAlone(options);
   }
 }

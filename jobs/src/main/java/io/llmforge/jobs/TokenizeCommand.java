@@ -1,13 +1,6 @@
 package io.llmforge.jobs;
 
-import io.llmforge.pipeline.config.ConfigReader;
-import io.llmforge.pipeline.config.JobConfig;
-import io.llmforge.pipeline.shards.TokenizeJob;
-import io.llmforge.pipeline.shards.TokenizeSettings;
-import io.llmforge.pipeline.spark.JobStats;
-import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -20,12 +13,6 @@ final class TokenizeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ConfigReader config = JobConfig.load("tokenize", List.of(TokenizeSettings.SECTION), options.confFiles,
-        options.overridesFor(TokenizeSettings.SECTION));
-    TokenizeSettings settings = TokenizeSettings.from(config);
-    SparkSession spark = Spark.session(config, "llmforge-tokenize");
-    JobStats stats = TokenizeJob.run(spark, settings);
-    Console.printStats("tokenize", stats);
-    return 0;
+    return Flow.step("tokenize").runAlone(options);
   }
 }

@@ -1,13 +1,6 @@
 package io.llmforge.jobs;
 
-import io.llmforge.pipeline.config.ConfigReader;
-import io.llmforge.pipeline.config.JobConfig;
-import io.llmforge.pipeline.spark.JobStats;
-import io.llmforge.pipeline.tokenizer.TokenizerTrainJob;
-import io.llmforge.pipeline.tokenizer.TokenizerTrainSettings;
-import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -20,12 +13,6 @@ final class TokenizerTrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ConfigReader config = JobConfig.load("tokenizer-train", List.of(TokenizerTrainSettings.SECTION),
-        options.confFiles, options.overridesFor(TokenizerTrainSettings.SECTION));
-    TokenizerTrainSettings settings = TokenizerTrainSettings.from(config);
-    SparkSession spark = Spark.session(config, "llmforge-tokenizer-train");
-    JobStats stats = TokenizerTrainJob.run(spark, settings);
-    Console.printStats("tokenizer-train", stats);
-    return 0;
+    return Flow.step("tokenizer-train").runAlone(options);
   }
 }

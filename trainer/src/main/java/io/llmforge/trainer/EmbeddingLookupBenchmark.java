@@ -3,6 +3,7 @@ package io.llmforge.trainer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -35,7 +36,7 @@ public final class EmbeddingLookupBenchmark {
     for (int vocab : vocabs) {
       Nd4j.getRandom().setSeed(1);
       INDArray table = Nd4j.randn(DataType.FLOAT, vocab, width).muli(0.02);
-      INDArray ids = Nd4j.createFromArray(new java.util.Random(1).ints(tokens, 0, vocab).toArray());
+      INDArray ids = Nd4j.createFromArray(new Random(1).ints(tokens, 0, vocab).toArray());
       INDArray upstream = Nd4j.randn(DataType.FLOAT, tokens, width);
       Timed gather = time(lookup(table, ids, upstream, false), 1);
       Timed oneHot = time(lookup(table, ids, upstream, true), iterations);
