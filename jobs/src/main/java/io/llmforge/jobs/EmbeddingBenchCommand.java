@@ -1,7 +1,7 @@
 package io.llmforge.jobs;
 
 import io.llmforge.pipeline.spark.JobStats;
-import io.llmforge.trainer.EmbeddingLookupBenchmark;
+import io.llmforge.trainer.bench.EmbeddingLookupBenchmark;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -18,7 +18,7 @@ import io.llmforge.quality.ClassifyJob;
 import io.llmforge.quality.ClassifySettings;
 import io.llmforge.quality.ClassifyTrainJob;
 import io.llmforge.quality.ClassifyTrainSettings;
-import io.llmforge.trainer.PretrainSettings;
+import io.llmforge.trainer.pretrain.PretrainSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,10 +1,10 @@
 package io.llmforge.jobs;
 
 import io.llmforge.pipeline.spark.JobStats;
-import io.llmforge.trainer.CharLevelBenchmark;
-import io.llmforge.trainer.Flops;
-import io.llmforge.trainer.GptConfig;
-import io.llmforge.trainer.OptimizerSettings;
+import io.llmforge.trainer.bench.CharLevelBenchmark;
+import io.llmforge.trainer.metrics.Flops;
+import io.llmforge.trainer.engine.GptConfig;
+import io.llmforge.trainer.optim.OptimizerSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

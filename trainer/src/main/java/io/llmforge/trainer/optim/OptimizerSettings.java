@@ -1,0 +1,63 @@
+package io.llmforge.trainer.optim;
+
+import io.llmforge.trainer.pretrain.Trainer;
+import io.llmforge.trainer.reference.GptModel;
+
+import java.io.Serializable;
+
+/**
+ * How {@link Trainer} optimises: AdamW, linear warmup then cosine decay of the learning rate, global-norm gradient
+ * clipping and gradient accumulation. Names and defaults follow nanoGPT's {@code train.py}.
+ *
+ * @param learningRate    peak learning rate, reached at the end of warmup
+ * @param minLearningRate floor of the cosine decay, held after {@code decaySteps}
+ * @param warmupSteps     optimiser steps of linear warmup
+ * @param decaySteps      optimiser step at which the cosine reaches {@code minLearningRate}
+ * @param beta1           AdamW first-moment decay
+ * @param beta2           AdamW second-moment decay
+ * @param epsilon         AdamW denominator guard
+ * @param weightDecay     decoupled weight decay, applied to matrices only (see {@link GptModel#decays})
+ * @param gradClip        maximum global L2 norm of the gradient; 0 disables clipping
+ * @param gradAccumSteps  micro-batches whose gradients are averaged into one optimiser step
+ */
+public record OptimizerSettings(
+    double learningRate,
+    double minLearningRate,
+    int warmupSteps,
+    int decaySteps,
+    double beta1,
+    double beta2,
+    double epsilon,
+    double weightDecay,
+    double gradClip,
+    int gradAccumSteps) implements Serializable {
+
+  public OptimizerSettings {
+    require(learningRate > 0, "learningRate must be > 0");
+    require(minLearningRate >= 0 && minLearningRate <= learningRate, "minLearningRate must be in [0, learningRate]");
+    require(warmupSteps >= 0, "warmupSteps must be >= 0");
+    require(decaySteps >= warmupSteps, "decaySteps must be >= warmupSteps");
+    require(beta1 >= 0 && beta1 < 1, "beta1 must be in [0, 1)");
+    require(beta2 >= 0 && beta2 < 1, "beta2 must be in [0, 1)");
+    require(epsilon > 0, "epsilon must be > 0");
+    require(weightDecay >= 0, "weightDecay must be >= 0");
+    require(gradClip >= 0, "gradClip must be >= 0 (0 disables)");
+    require(gradAccumSteps >= 1, "gradAccumSteps must be >= 1");
+  }
+
+  /** nanoGPT's tinyshakespeare CPU run: lr 1e-3 decaying to 1e-4 over 2000 steps, beta2 0.99, clip 1.0. */
+  public static OptimizerSettings nanoGptShakespeare() {
+    return new OptimizerSettings(1e-3, 1e-4, 100, 2000, 0.9, 0.99, 1e-8, 0.1, 1.0, 1);
+  }
+
+  /** The learning rate schedule these settings describe. */
+  public LrSchedule schedule() {
+    return new LrSchedule(learningRate, minLearningRate, warmupSteps, decaySteps);
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+}
