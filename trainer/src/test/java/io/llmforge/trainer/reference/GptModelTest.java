@@ -13,7 +13,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-class GptModelTest {
+public class GptModelTest {
   /** 2 layers, 2 heads: every kind of parameter and the attention reshapes are exercised. */
   static final GptConfig TINY = new GptConfig(11, 5, 2, 2, 8, 0.0, 42);
 
