@@ -1,0 +1,120 @@
+package io.llmforge.trainer.engine;
+
+import static org.nd4j.linalg.indexing.NDArrayIndex.all;
+import static org.nd4j.linalg.indexing.NDArrayIndex.point;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The parameter-free core of multi-head causal self-attention: {@code qkv [B*T, 3C]} (the fused projection's output,
+ * columns [q | k | v], heads contiguous within each) to {@code y [B*T, C]}:
+ * {@code att = softmax(q k^T / sqrt(D) + mask)}, {@code y = att v}, per batch row and head. libnd4j has no causal
+ * attention kernel (its dot_product_attention takes only a [B, T] key mask), so the mask is an additive [T, T]
+ * matrix (0 on and below the diagonal, -1e9 above) broadcast over batch and heads, and the batched products are
+ * ND4J's batched matmul on [B, H, T, D] copies of the heads.
+ */
+final class CausalSelfAttention {
+  /** exp() of a masked score is exactly 0 in float and double. */
+  static final double MASKED = -1e9;
+
+  private final int h;
+  private final int d;
+  private final double scale;
+  private int b;
+  private int t;
+  // forward state, kept for backward
+  private INDArray q;   // [B, H, T, D]
+  private INDArray k;
+  private INDArray v;
+  private INDArray att; // [B, H, T, T] probabilities
+  private INDArray y;   // [B, H, T, D]
+  private INDArray mask; // [T, T]
+
+  CausalSelfAttention(int nHead, int headSize) {
+    this.h = nHead;
+    this.d = headSize;
+    this.scale = 1.0 / Math.sqrt(headSize);
+  }
+
+  void resize(int batch, int time, DataType dt) {
+    this.b = batch;
+    this.t = time;
+    q = Nd4j.create(dt, b, h, t, d);
+    k = Nd4j.create(dt, b, h, t, d);
+    v = Nd4j.create(dt, b, h, t, d);
+    att = Nd4j.create(dt, b, h, t, t);
+    y = Nd4j.create(dt, b, h, t, d);
+    mask = causalMask(t, dt);
+  }
+
+  static INDArray causalMask(int t, DataType dt) {
+    double[] m = new double[t * t];
+    for (int i = 0; i < t; i++) {
+      for (int j = i + 1; j < t; j++) {
+        m[i * t + j] = MASKED;
+      }
+    }
+    return Nd4j.create(m, new long[] {t, t}, DataType.DOUBLE).castTo(dt);
+  }
+
+  /** Head {@code which} (0 = q, 1 = k, 2 = v) of a [B*T, 3C] array, as a [B, H, T, D] view. */
+  INDArray heads(INDArray qkv, int which) {
+    return qkv.reshape('c', b, t, 3, h, d).get(all(), all(), point(which), all(), all()).permute(0, 2, 1, 3);
+  }
+
+  /** A [B*T, C] array as a [B, H, T, D] view. */
+  INDArray merged(INDArray x) {
+    return x.reshape('c', b, t, h, d).permute(0, 2, 1, 3);
+  }
+
+  void forward(INDArray qkv, INDArray out) {
+    q.assign(heads(qkv, 0));
+    k.assign(heads(qkv, 1));
+    v.assign(heads(qkv, 2));
+    Ops.bmm(q, false, k, true, att, scale);  // q k^T / sqrt(D)     [B, H, T, T]
+    Ops.addBroadcast(att, mask, att, 2, 3);  // + causal mask
+    Ops.softmax(att, att);
+    Ops.bmm(att, false, v, false, y, 1);     // att v               [B, H, T, D]
+    merged(out).assign(y);                   // heads side by side  [B*T, C]
+  }
+
+  /** dqkv (overwritten) from dout [B*T, C]; {@code s} holds the backward scratch shared by all layers. */
+  void backward(INDArray dout, INDArray dqkv, Scratch s) {
+    s.dy.assign(merged(dout));
+    Ops.bmm(s.dy, false, v, true, s.datt, 1);   // datt = dy v^T     [B, H, T, T]
+    Ops.bmm(att, true, s.dy, false, s.dv, 1);   // dv = att^T dy     [B, H, T, D]
+    // softmax backward: dscores = att * (datt - sum(datt * att, last))
+    Ops.mul(s.datt, att, s.prod);
+    Ops.sumLast(s.prod, s.rowSum);
+    Ops.subBroadcast(s.datt, s.rowSum, s.datt, 0, 1, 2);
+    Ops.mul(s.datt, att, s.datt);                // masked entries: att = 0, so 0
+    Ops.bmm(s.datt, false, k, false, s.dq, scale); // dq = dscores k / sqrt(D)
+    Ops.bmm(s.datt, true, q, false, s.dk, scale);  // dk = dscores^T q / sqrt(D)
+    heads(dqkv, 0).assign(s.dq);
+    heads(dqkv, 1).assign(s.dk);
+    heads(dqkv, 2).assign(s.dv);
+  }
+
+  /** Backward temporaries of one attention layer, shared by all layers (they run one at a time). */
+  static final class Scratch {
+    final INDArray dy;
+    final INDArray dq;
+    final INDArray dk;
+    final INDArray dv;
+    final INDArray datt;
+    final INDArray prod;
+    final INDArray rowSum;
+
+    Scratch(int b, int h, int t, int d, DataType dt) {
+      dy = Nd4j.create(dt, b, h, t, d);
+      dq = Nd4j.create(dt, b, h, t, d);
+      dk = Nd4j.create(dt, b, h, t, d);
+      dv = Nd4j.create(dt, b, h, t, d);
+      datt = Nd4j.create(dt, b, h, t, t);
+      prod = Nd4j.create(dt, b, h, t, t);
+      rowSum = Nd4j.create(dt, b, h, t);
+    }
+  }
+}

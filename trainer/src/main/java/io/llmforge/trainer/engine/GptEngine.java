@@ -1,0 +1,389 @@
+package io.llmforge.trainer.engine;
+
+import static org.nd4j.linalg.indexing.NDArrayIndex.all;
+import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.function.Predicate;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.shape.OneHot;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The GPT-2 model, forward and backward written by hand on ND4J (nanoGPT's {@code model.py} for the structure,
+ * llm.c's {@code train_gpt2.c} for the buffers): token + position embeddings, {@code nLayer} {@link Block}s, a final
+ * LayerNorm and an LM head tied to the token embedding. Parameters and gradients live in the flat buffers of
+ * {@link Parameters}, named and shaped as Hugging Face's GPT-2 ({@code wte.weight}, {@code h.0.attn.c_attn.weight},
+ * ...), so checkpoints export as they are.
+ *
+ * <p>The one interface every training stage uses:
+ * <ul>
+ *   <li>{@link #forward} takes tokens [B, T] and targets [B, T] (-1: no target) and returns the log-probability of
+ *       every target under the model, {@code logp[b, t] = log softmax(logits[b, t])[target[b, t]]}, plus the final
+ *       hidden states [B*T, C] (after ln_f) for heads (a reward model's scalar, a value head).</li>
+ *   <li>{@link #backward} takes dL/dlogp [B, T] and/or dL/dhidden [B*T, C] and <em>adds</em> the parameter gradients
+ *       into {@link Parameters#gradients()} (so micro-batches accumulate; {@link Parameters#zeroGradients()} starts a
+ *       step).</li>
+ * </ul>
+ * Pretraining's mean cross-entropy is dL/dlogp = -1/N on every target; SFT masks it; DPO and KTO weight whole
+ * sequences; PPO/GRPO pass per-token surrogate gradients. Frozen tensors (and LoRA's frozen bases) get no gradient.
+ *
+ * <p>Embedding backward is a scatter-add over token ids (repeated ids summed), so a step costs O(B T C) there, not
+ * O(B T V C). Activations are allocated once per batch shape and reused; nothing allocates per step.
+ */
+public final class GptEngine {
+  /** nanoGPT's initialisation: N(0, 0.02), residual projections scaled by 1/sqrt(2 nLayer). */
+  static final double INIT_STD = 0.02;
+
+  private final GptConfig config;
+  private final LoraSettings lora;
+  private final DataType dataType;
+  private final Parameters params;
+  private final boolean cpuKernels;
+  private final List<Block> blocks = new ArrayList<>();
+  private final LayerNorm lnf;
+  private final INDArray wte;
+  private final INDArray wpe;
+  private final INDArray dwte;
+  private final INDArray dwpe;
+  // per-batch-shape state
+  private int batch = -1;
+  private int time = -1;
+  private INDArray[] residual;   // L+1 x [N, C]: the residual stream entering each block, and leaving the last
+  private INDArray xf;           // [N, C] ln_f output = the hidden states
+  private INDArray logits;       // [N, V]
+  private INDArray logSoftmax;   // [N, V]
+  private INDArray targetOneHot; // [N, V]
+  private INDArray scratchV;     // [N, V]
+  private INDArray logProbs;     // [B, T]
+  private INDArray dres;         // [N, C]
+  private INDArray onesB;        // [1, B]
+  private INDArray tokenIds;     // [N] int
+  private INDArray targetIds;    // [N] int
+  private INDArray targetValid;  // [N] 1 where a row has a target, else 0
+  private INDArray rowGrad;      // [N]
+  private int[] lastTokens;
+  private Block.Scratch scratch;
+  private boolean hasTargets;
+
+  /** A model in float, every parameter trainable, no LoRA: pretraining. */
+  public GptEngine(GptConfig config) {
+    this(config, DataType.FLOAT, LoraSettings.NONE, name -> true);
+  }
+
+  /**
+   * @param dataType  FLOAT to train; DOUBLE for gradient checks
+   * @param lora      adapters to add (their A and B always train)
+   * @param trainable which base tensors train (with LoRA, usually none: {@code name -> false})
+   */
+  public GptEngine(GptConfig config, DataType dataType, LoraSettings lora, Predicate<String> trainable) {
+    this.config = config;
+    this.lora = lora;
+    this.dataType = dataType;
+    List<Parameters.Spec> specs = specs(config, lora, trainable);
+    this.params = new Parameters(specs, dataType);
+    initialise(specs, config.seed());
+    this.cpuKernels = CpuKernels.available(dataType);
+    for (int l = 0; l < config.nLayer(); l++) {
+      blocks.add(new Block(params, l, config, lora, cpuKernels));
+    }
+    lnf = new LayerNorm(params, "ln_f");
+    wte = params.value("wte.weight");
+    wpe = params.value("wpe.weight");
+    dwte = params.gradient("wte.weight");
+    dwpe = params.gradient("wpe.weight");
+  }
+
+  /** The tensors of a model: Hugging Face GPT-2 names and shapes (weights [in, out]), plus LoRA's A and B. */
+  static List<Parameters.Spec> specs(GptConfig c, LoraSettings lora, Predicate<String> trainable) {
+    List<Parameters.Spec> specs = new ArrayList<>();
+    int e = c.nEmbd();
+    matrix(specs, "wte.weight", c.vocabSize(), e, trainable);
+    matrix(specs, "wpe.weight", c.blockSize(), e, trainable);
+    for (int l = 0; l < c.nLayer(); l++) {
+      String p = "h." + l + ".";
+      layerNorm(specs, p + "ln_1", e, trainable);
+      linear(specs, p, "attn.c_attn", e, 3 * e, lora, trainable);
+      linear(specs, p, "attn.c_proj", e, e, lora, trainable);
+      layerNorm(specs, p + "ln_2", e, trainable);
+      linear(specs, p, "mlp.c_fc", e, 4 * e, lora, trainable);
+      linear(specs, p, "mlp.c_proj", 4 * e, e, lora, trainable);
+    }
+    layerNorm(specs, "ln_f", e, trainable);
+    return specs;
+  }
+
+  private static void matrix(List<Parameters.Spec> s, String name, long rows, long cols, Predicate<String> t) {
+    s.add(new Parameters.Spec(name, new long[] {rows, cols}, t.test(name), true));
+  }
+
+  private static void vector(List<Parameters.Spec> s, String name, long n, Predicate<String> t) {
+    s.add(new Parameters.Spec(name, new long[] {n}, t.test(name), false));
+  }
+
+  private static void layerNorm(List<Parameters.Spec> s, String name, long n, Predicate<String> t) {
+    vector(s, name + ".weight", n, t);
+    vector(s, name + ".bias", n, t);
+  }
+
+  private static void linear(List<Parameters.Spec> s, String prefix, String projection, int in, int out,
+      LoraSettings lora, Predicate<String> t) {
+    String name = prefix + projection;
+    matrix(s, name + ".weight", in, out, t);
+    vector(s, name + ".bias", out, t);
+    if (lora.adapts(projection)) {
+      // adapters decay like any matrix when weight decay is on (PEFT applies the optimiser's decay to them too)
+      s.add(new Parameters.Spec(name + ".lora_A", new long[] {in, lora.rank()}, true, true));
+      s.add(new Parameters.Spec(name + ".lora_B", new long[] {lora.rank(), out}, true, true));
+    }
+  }
+
+  /**
+   * N(0, 0.02) matrices (residual projections N(0, 0.02 / sqrt(2 nLayer))), zero biases, unit LayerNorm gains, LoRA A
+   * uniform(+-1/sqrt(in)) and B zero; drawn from one seeded generator in declaration order, so two processes build
+   * identical models whatever the backend.
+   */
+  private void initialise(List<Parameters.Spec> specs, long seed) {
+    Random random = new Random(seed);
+    double residualStd = INIT_STD / Math.sqrt(2.0 * config.nLayer());
+    for (Parameters.Spec s : specs) {
+      String n = s.name();
+      double[] v = new double[(int) s.length()];
+      if (n.endsWith(".lora_A")) {
+        double bound = 1 / Math.sqrt(s.shape()[0]);
+        for (int i = 0; i < v.length; i++) {
+          v[i] = (2 * random.nextDouble() - 1) * bound;
+        }
+      } else if (n.endsWith(".lora_B") || n.endsWith(".bias")) {
+        continue; // zeros
+      } else if (n.contains("ln_")) {
+        java.util.Arrays.fill(v, 1.0);
+      } else {
+        double std = n.endsWith("c_proj.weight") ? residualStd : INIT_STD;
+        for (int i = 0; i < v.length; i++) {
+          v[i] = random.nextGaussian() * std;
+        }
+      }
+      try (INDArray values = Nd4j.create(v, s.shape(), DataType.DOUBLE)) {
+        params.value(n).assign(values);
+      }
+    }
+  }
+
+  public GptConfig config() {
+    return config;
+  }
+
+  public LoraSettings lora() {
+    return lora;
+  }
+
+  public DataType dataType() {
+    return dataType;
+  }
+
+  public Parameters parameters() {
+    return params;
+  }
+
+  /** Whether the element-wise CPU shortcuts are on (CPU backend, float). */
+  public boolean usesCpuKernels() {
+    return cpuKernels;
+  }
+
+  /**
+   * Draws new LoRA dropout masks from a generator seeded by {@code step} (so a resumed run draws the same masks);
+   * a no-op without LoRA dropout.
+   */
+  public void newDropoutMasks(long step) {
+    if (lora.dropout() > 0) {
+      SplittableRandom random = new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + step);
+      blocks.forEach(b -> b.drawDropoutMasks(random));
+    }
+  }
+
+  /** The result of a forward pass; arrays are the engine's buffers, valid until the next forward. */
+  public record Forward(INDArray logProbs, INDArray hidden, INDArray logits, int batch, int time) {}
+
+  /**
+   * Runs the model on {@code tokens} [B][T] (T <= blockSize, all rows the same length) and, when {@code targets} is
+   * not null, computes the log-probability of each target id (-1: no target, log-prob 0 and no gradient).
+   */
+  public Forward forward(int[][] tokens, int[][] targets) {
+    int b = tokens.length;
+    int t = tokens[0].length;
+    if (t > config.blockSize()) {
+      throw new IllegalArgumentException("sequence of " + t + " tokens is longer than the block size "
+          + config.blockSize());
+    }
+    resize(b, t);
+    int[] flat = flatten(tokens, t, config.vocabSize(), "token");
+    lastTokens = flat;
+    try (INDArray ids = Nd4j.createFromArray(flat)) {
+      tokenIds.assign(ids);
+    }
+    // embeddings: x = wte[tokens] + wpe[0:T]
+    Nd4j.pullRows(wte, residual[0], 1, flat);
+    Ops.addBroadcast(residual[0].reshape('c', b, t, config.nEmbd()), wpe.get(interval(0, t), all()),
+        residual[0].reshape('c', b, t, config.nEmbd()), 1, 2);
+    for (int l = 0; l < blocks.size(); l++) {
+      blocks.get(l).forward(residual[l], residual[l + 1], scratch);
+    }
+    lnf.forward(residual[blocks.size()], xf);
+    Ops.gemm(xf, false, wte, true, logits, 1, 0);  // tied LM head: [N, C] x [V, C]^T
+    hasTargets = targets != null;
+    if (hasTargets) {
+      if (targets.length != b || targets[0].length != t) {
+        throw new IllegalArgumentException("targets must be [" + b + "][" + t + "]");
+      }
+      int[] flatTargets = flattenTargets(targets, t, config.vocabSize());
+      float[] valid = new float[flatTargets.length];
+      for (int i = 0; i < valid.length; i++) {
+        valid[i] = flatTargets[i] < 0 ? 0f : 1f;
+      }
+      try (INDArray ids = Nd4j.createFromArray(flatTargets); INDArray v = Nd4j.createFromArray(valid)) {
+        targetIds.assign(ids);
+        targetValid.assign(v);
+      }
+      Nd4j.exec(new OneHot(targetIds, targetOneHot, config.vocabSize()));  // rows of -1 stay 0
+      Ops.logSoftmax(logits, logSoftmax);
+      Ops.mul(logSoftmax, targetOneHot, scratchV);
+      Ops.sumLast(scratchV, logProbs.reshape(b * t));
+    }
+    return new Forward(hasTargets ? logProbs : null, xf, logits, b, t);
+  }
+
+  /**
+   * Adds to the parameter gradients the gradient of a loss L given dL/dlogp [B, T] (null: 0) and dL/dhidden
+   * [B*T, C] (null: 0), for the batch of the last {@link #forward}.
+   */
+  public void backward(INDArray dLogProbs, INDArray dHidden) {
+    if (batch < 0) {
+      throw new IllegalStateException("backward before forward");
+    }
+    int n = batch * time;
+    if (dLogProbs != null) {
+      if (!hasTargets) {
+        throw new IllegalStateException("dL/dlogp given but the forward pass had no targets");
+      }
+      // dlogits = dlogp * (onehot(target) - softmax(logits)), per row; rows without a target get none
+      Ops.mul(dLogProbs.reshape(n), targetValid, rowGrad);
+      Ops.exp(logSoftmax, scratchV);
+      Ops.sub(targetOneHot, scratchV, scratchV);
+      Ops.mulColumn(scratchV, rowGrad, scratchV);
+      Ops.gemm(scratchV, false, wte, false, dres, 1, 0);       // dxf = dlogits wte     [N, C]
+      if (dwte != null) {
+        Ops.gemm(scratchV, true, xf, false, dwte, 1, 1);       // dwte += dlogits^T xf  [V, C]
+      }
+    } else {
+      dres.assign(0);
+    }
+    if (dHidden != null) {
+      Ops.add(dres, dHidden.reshape(n, config.nEmbd()), dres);
+    }
+    // ln_f backward writes into a zeroed stream: dL/d(residual[L])
+    INDArray dxf = scratch.dNarrow;
+    dxf.assign(dres);
+    dres.assign(0);
+    lnf.backward(dxf, dres);
+    for (int l = blocks.size() - 1; l >= 0; l--) {
+      blocks.get(l).backward(dres, scratch);
+    }
+    // embeddings: dwpe[0:T] += sum over rows; dwte[token] += dres (repeated tokens summed)
+    if (dwpe != null) {
+      Ops.gemm(onesB, false, dres.reshape('c', batch, (long) time * config.nEmbd()), false,
+          dwpe.get(interval(0, time), all()).reshape('c', 1, (long) time * config.nEmbd()), 1, 1);
+    }
+    if (dwte != null) {
+      // in place (output = dwte), locked: one thread, so repeated ids never race
+      Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(dwte, tokenIds, dres).addOutputs(dwte)
+          .addBooleanArguments(true).build());
+    }
+  }
+
+  /** Folds every LoRA adapter into its base weight ({@code W += s A B}; then B = 0). */
+  public void mergeAdapters() {
+    for (Block b : blocks) {
+      b.cAttn.mergeAdapter();
+      b.attnProj.mergeAdapter();
+      b.fc.mergeAdapter();
+      b.mlpProj.mergeAdapter();
+    }
+  }
+
+  /** Tokens of the last forward pass, flattened (for tests). */
+  int[] lastTokens() {
+    return lastTokens;
+  }
+
+  private void resize(int b, int t) {
+    if (b == batch && t == time) {
+      return;
+    }
+    int n = b * t;
+    int c = config.nEmbd();
+    int v = config.vocabSize();
+    residual = new INDArray[blocks.size() + 1];
+    for (int i = 0; i < residual.length; i++) {
+      residual[i] = Nd4j.create(dataType, n, c);
+    }
+    for (Block block : blocks) {
+      block.resize(b, t, dataType);
+    }
+    lnf.resize(n, dataType);
+    xf = Nd4j.create(dataType, n, c);
+    logits = Nd4j.create(dataType, n, v);
+    logSoftmax = Nd4j.create(dataType, n, v);
+    targetOneHot = Nd4j.create(dataType, n, v);
+    scratchV = Nd4j.create(dataType, n, v);
+    logProbs = Nd4j.create(dataType, b, t);
+    dres = Nd4j.create(dataType, n, c);
+    onesB = Nd4j.ones(dataType, 1, b);
+    tokenIds = Nd4j.create(DataType.INT, n);
+    targetIds = Nd4j.create(DataType.INT, n);
+    targetValid = Nd4j.create(dataType, n);
+    rowGrad = Nd4j.create(dataType, n);
+    scratch = new Block.Scratch(b, t, config, dataType);
+    batch = b;
+    time = t;
+  }
+
+  private static int[] flatten(int[][] rows, int t, int vocab, String what) {
+    int[] flat = new int[rows.length * t];
+    for (int r = 0; r < rows.length; r++) {
+      if (rows[r].length != t) {
+        throw new IllegalArgumentException("all rows must have " + t + " " + what + "s; row " + r + " has "
+            + rows[r].length);
+      }
+      for (int i = 0; i < t; i++) {
+        int id = rows[r][i];
+        if (id < 0 || id >= vocab) {
+          throw new IllegalArgumentException(what + " id " + id + " at [" + r + "][" + i + "] is outside [0, "
+              + vocab + ")");
+        }
+        flat[r * t + i] = id;
+      }
+    }
+    return flat;
+  }
+
+  private static int[] flattenTargets(int[][] rows, int t, int vocab) {
+    int[] flat = new int[rows.length * t];
+    for (int r = 0; r < rows.length; r++) {
+      for (int i = 0; i < t; i++) {
+        int id = rows[r][i];
+        if (id < -1 || id >= vocab) {
+          throw new IllegalArgumentException("target id " + id + " at [" + r + "][" + i + "] is outside [-1, "
+              + vocab + ")");
+        }
+        flat[r * t + i] = id;
+      }
+    }
+    return flat;
+  }
+}

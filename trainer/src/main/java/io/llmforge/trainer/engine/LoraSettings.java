@@ -1,0 +1,52 @@
+package io.llmforge.trainer.engine;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Low-rank adapters (Hu et al., 2021) on the model's projections: a target {@code W [in, out]} becomes
+ * {@code W + (alpha / rank) A B} with {@code A [in, rank]} (uniform, like a fresh linear layer) and
+ * {@code B [rank, out]} (zeros, so training starts from the base model exactly). The base weights freeze; only A and
+ * B (and whatever else the caller leaves trainable) learn. Dropout, when set, applies to the adapter's input only.
+ *
+ * @param rank    r; 0 disables LoRA
+ * @param alpha   scale numerator (PEFT's lora_alpha): the update is scaled by alpha / rank
+ * @param dropout probability of zeroing an input of the adapter, in [0, 1)
+ * @param targets which projections get adapters: any of {@link #TARGETS}
+ */
+public record LoraSettings(int rank, double alpha, double dropout, Set<String> targets) implements Serializable {
+  /** The projections of a block, by their Hugging Face GPT-2 names. */
+  public static final List<String> TARGETS = List.of("attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj");
+  public static final LoraSettings NONE = new LoraSettings(0, 1, 0, Set.of());
+
+  public LoraSettings {
+    targets = Set.copyOf(targets);
+    if (rank < 0) {
+      throw new IllegalArgumentException("LoRA rank must be >= 0, got " + rank);
+    }
+    if (dropout < 0 || dropout >= 1) {
+      throw new IllegalArgumentException("LoRA dropout must be in [0, 1), got " + dropout);
+    }
+    for (String t : targets) {
+      if (!TARGETS.contains(t)) {
+        throw new IllegalArgumentException("unknown LoRA target '" + t + "'; choose from " + TARGETS);
+      }
+    }
+    if (rank > 0 && targets.isEmpty()) {
+      throw new IllegalArgumentException("LoRA rank " + rank + " needs at least one target from " + TARGETS);
+    }
+  }
+
+  public boolean enabled() {
+    return rank > 0;
+  }
+
+  public boolean adapts(String projection) {
+    return enabled() && targets.contains(projection);
+  }
+
+  public double scale() {
+    return alpha / rank;
+  }
+}

@@ -1,0 +1,244 @@
+package io.llmforge.trainer.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The hand-written engine against two independent references: SameDiff's autodiff on the same graph
+ * ({@link SameDiffGpt}), and finite differences in double. Weights are perturbed away from their initial values
+ * (zero biases, unit gains and zero LoRA B would hide bugs), and token rows repeat ids so the embedding's
+ * scatter-add must sum them.
+ */
+class GptEngineTest {
+  static final GptConfig TINY = new GptConfig(13, 8, 2, 2, 16, 0.0, 7);
+  static final int B = 3;
+  static final int T = 8;
+
+  /** Rows with every id repeated at least once (vocab 13, 24 positions). */
+  static int[][] tokens(long seed) {
+    Random r = new Random(seed);
+    int[][] rows = new int[B][T];
+    for (int b = 0; b < B; b++) {
+      for (int t = 0; t < T; t++) {
+        rows[b][t] = t % 3 == 2 ? rows[b][t - 1] : r.nextInt(TINY.vocabSize());
+      }
+    }
+    rows[1][0] = rows[0][0]; // the same id in two rows
+    return rows;
+  }
+
+  static int[][] targets(long seed, boolean withIgnored) {
+    Random r = new Random(seed);
+    int[][] rows = new int[B][T];
+    for (int b = 0; b < B; b++) {
+      for (int t = 0; t < T; t++) {
+        rows[b][t] = withIgnored && (b + t) % 5 == 0 ? -1 : r.nextInt(TINY.vocabSize());
+      }
+    }
+    return rows;
+  }
+
+  static void perturb(Parameters p, long seed, double std) {
+    Random r = new Random(seed);
+    for (String name : p.names()) {
+      INDArray v = p.value(name);
+      double[] noise = new double[(int) v.length()];
+      for (int i = 0; i < noise.length; i++) {
+        noise[i] = r.nextGaussian() * std;
+      }
+      v.addi(Nd4j.create(noise, v.shape(), DataType.DOUBLE).castTo(v.dataType()));
+    }
+  }
+
+  static INDArray random(DataType dt, long seed, long... shape) {
+    Random r = new Random(seed);
+    long n = 1;
+    for (long s : shape) {
+      n *= s;
+    }
+    double[] v = new double[(int) n];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = r.nextGaussian();
+    }
+    return Nd4j.create(v, shape, DataType.DOUBLE).castTo(dt);
+  }
+
+  /** ||a - b|| / ||b||. */
+  static double relativeError(INDArray a, INDArray b) {
+    INDArray ad = a.castTo(DataType.DOUBLE);
+    INDArray bd = b.castTo(DataType.DOUBLE).reshape(ad.shape());
+    return ad.sub(bd).norm2Number().doubleValue() / Math.max(1e-30, bd.norm2Number().doubleValue());
+  }
+
+  private static void compareWithSameDiff(GptEngine engine, double tolerance) {
+    int[][] x = tokens(1);
+    int[][] y = targets(2, true);
+    INDArray wLogp = random(engine.dataType(), 3, B, T);
+    INDArray wHidden = random(engine.dataType(), 4, B * T, TINY.nEmbd());
+    double loraScale = engine.lora().enabled() ? engine.lora().scale() : 1;
+    SameDiffGpt.Result ref = new SameDiffGpt(TINY, engine.parameters(), T, loraScale).run(x, y, wLogp, wHidden);
+
+    engine.parameters().zeroGradients();
+    GptEngine.Forward f = engine.forward(x, y);
+    assertTrue(relativeError(f.logProbs(), ref.logp()) < tolerance, "logp " + relativeError(f.logProbs(), ref.logp()));
+    assertTrue(relativeError(f.hidden(), ref.hidden()) < tolerance, "hidden");
+    engine.backward(wLogp, wHidden);
+    Parameters p = engine.parameters();
+    StringBuilder failures = new StringBuilder();
+    for (String name : p.names()) {
+      if (!p.trainable(name)) {
+        assertNull(p.gradient(name), name);
+        continue;
+      }
+      INDArray expected = ref.gradients().get(name);
+      assertNotNull(expected, name);
+      double err = relativeError(p.gradient(name), expected);
+      if (!(err < tolerance)) {
+        failures.append(name).append(": relative error ").append(err).append('\n');
+      }
+    }
+    assertEquals("", failures.toString());
+  }
+
+  @Test
+  void gradientsEqualSameDiffsInFloat() {
+    GptEngine engine = new GptEngine(TINY);
+    perturb(engine.parameters(), 11, 0.05);
+    compareWithSameDiff(engine, 1e-5);
+  }
+
+  @Test
+  void portableOpsAndCpuKernelsGiveTheSameGradients() {
+    GptEngine fast = new GptEngine(TINY);
+    System.setProperty("llmforge.engine.portable", "true");
+    GptEngine portable;
+    try {
+      portable = new GptEngine(TINY);
+    } finally {
+      System.clearProperty("llmforge.engine.portable");
+    }
+    assertTrue(!portable.usesCpuKernels());
+    perturb(fast.parameters(), 11, 0.05);
+    perturb(portable.parameters(), 11, 0.05);
+    compareWithSameDiff(portable, 1e-5);
+    int[][] x = tokens(1);
+    int[][] y = targets(2, false);
+    INDArray w = random(DataType.FLOAT, 3, B, T);
+    for (GptEngine e : new GptEngine[] {fast, portable}) {
+      e.parameters().zeroGradients();
+      e.forward(x, y);
+      e.backward(w, null);
+    }
+    assertTrue(relativeError(fast.parameters().gradients(), portable.parameters().gradients()) < 1e-5);
+  }
+
+  @Test
+  void loraAndFrozenBaseEqualSameDiffInDouble() {
+    LoraSettings lora = new LoraSettings(4, 8, 0, Set.of("attn.c_attn", "mlp.c_proj"));
+    Predicate<String> trainable = name -> name.startsWith("ln_f") || name.endsWith(".ln_2.bias");
+    GptEngine engine = new GptEngine(TINY, DataType.DOUBLE, lora, trainable);
+    perturb(engine.parameters(), 12, 0.05);
+    Parameters p = engine.parameters();
+    assertNull(p.gradient("wte.weight"));
+    assertNull(p.gradient("h.0.attn.c_attn.weight"));
+    assertNotNull(p.gradient("h.0.attn.c_attn.lora_A"));
+    // per layer: c_attn A [16, 4] + B [4, 48], mlp.c_proj A [64, 4] + B [4, 16]; plus ln_f and two ln_2 biases
+    assertEquals(2 * (16 * 4 + 4 * 48 + 64 * 4 + 4 * 16) + 2 * 16 + 2 * 16, p.trainableCount());
+    compareWithSameDiff(engine, 1e-9);
+  }
+
+  @Test
+  void fullModelEqualsSameDiffInDouble() {
+    GptEngine engine = new GptEngine(TINY, DataType.DOUBLE, LoraSettings.NONE, n -> true);
+    perturb(engine.parameters(), 13, 0.05);
+    compareWithSameDiff(engine, 1e-9);
+  }
+
+  /** Central differences of L = sum(w logp) + sum(wH hidden) at random coordinates of every tensor. */
+  @Test
+  void gradientsEqualFiniteDifferencesInDouble() {
+    LoraSettings lora = new LoraSettings(2, 4, 0, Set.of("attn.c_proj", "mlp.c_fc"));
+    GptEngine engine = new GptEngine(TINY, DataType.DOUBLE, lora, n -> !n.startsWith("h.1.mlp.c_fc.weight"));
+    perturb(engine.parameters(), 14, 0.1);
+    int[][] x = tokens(5);
+    int[][] y = targets(6, true);
+    INDArray w = random(DataType.DOUBLE, 7, B, T);
+    INDArray wh = random(DataType.DOUBLE, 8, B * T, TINY.nEmbd());
+    Parameters p = engine.parameters();
+    p.zeroGradients();
+    engine.forward(x, y);
+    engine.backward(w, wh);
+    Random r = new Random(9);
+    double eps = 1e-6;
+    int checked = 0;
+    for (String name : p.names()) {
+      if (!p.trainable(name)) {
+        continue;
+      }
+      INDArray value = p.value(name).reshape(-1);
+      INDArray grad = p.gradient(name).reshape(-1);
+      int[] coordinates = name.equals("wte.weight")
+          ? new int[] {x[0][1] * TINY.nEmbd() + 3, x[0][2] * TINY.nEmbd(), r.nextInt((int) value.length())}
+          : new int[] {r.nextInt((int) value.length()), r.nextInt((int) value.length())};
+      for (int i : coordinates) {
+        double original = value.getDouble(i);
+        value.putScalar(i, original + eps);
+        double plus = objective(engine, x, y, w, wh);
+        value.putScalar(i, original - eps);
+        double minus = objective(engine, x, y, w, wh);
+        value.putScalar(i, original);
+        double numeric = (plus - minus) / (2 * eps);
+        double analytic = grad.getDouble(i);
+        assertEquals(numeric, analytic, 1e-6 * Math.max(1, Math.abs(numeric)), name + "[" + i + "]");
+        checked++;
+      }
+    }
+    assertTrue(checked > 50, "checked " + checked);
+  }
+
+  private static double objective(GptEngine e, int[][] x, int[][] y, INDArray w, INDArray wh) {
+    GptEngine.Forward f = e.forward(x, y);
+    return f.logProbs().mul(w).sumNumber().doubleValue() + f.hidden().mul(wh).sumNumber().doubleValue();
+  }
+
+  @Test
+  void mergingAdaptersKeepsTheFunction() {
+    LoraSettings lora = new LoraSettings(4, 8, 0, Set.copyOf(LoraSettings.TARGETS));
+    GptEngine engine = new GptEngine(TINY, DataType.DOUBLE, lora, n -> false);
+    perturb(engine.parameters(), 15, 0.05);
+    int[][] x = tokens(1);
+    int[][] y = targets(2, false);
+    INDArray before = engine.forward(x, y).logProbs().dup();
+    engine.mergeAdapters();
+    assertEquals(0.0, engine.parameters().value("h.1.mlp.c_fc.lora_B").norm2Number().doubleValue());
+    assertTrue(relativeError(engine.forward(x, y).logProbs(), before) < 1e-12);
+  }
+
+  @Test
+  void shorterSequencesAndNewBatchShapesWork() {
+    GptEngine engine = new GptEngine(TINY, DataType.DOUBLE, LoraSettings.NONE, n -> true);
+    int[][] x = tokens(1);
+    int[][] y = targets(2, false);
+    INDArray full = engine.forward(x, y).logProbs().dup();
+    // causal: the first 5 positions do not depend on the last 3
+    int[][] x5 = new int[B][];
+    int[][] y5 = new int[B][];
+    for (int b = 0; b < B; b++) {
+      x5[b] = java.util.Arrays.copyOf(x[b], 5);
+      y5[b] = java.util.Arrays.copyOf(y[b], 5);
+    }
+    INDArray prefix = engine.forward(x5, y5).logProbs();
+    assertTrue(relativeError(prefix, full.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 5)).dup()) < 1e-12);
+  }
+}
