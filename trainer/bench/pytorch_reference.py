@@ -9,11 +9,13 @@ Without weights the model starts as the Java one does: N(0, 0.02), residual proj
 Subcommands; each prints progress lines and, as its last stdout line, one JSON object:
 
   train     nanoGPT-style pretraining on int32 token-id files (random windows, AdamW, warmup + cosine LR, clipping,
-            loss estimates every --eval-interval steps); `llmforge bench pretrain` runs it after its own run with the
-            same data and thread count, and compares tokens/s and losses.
+            loss estimates every --eval-interval steps; --save-weights writes the result as safetensors);
+            `llmforge bench pretrain` runs it after its own run with the same data and thread count, and compares
+            tokens/s and losses.
   loss      cross-entropy and per-token log-probabilities of given weights (.safetensors) on a given batch (int32
             rows of block+1 ids); the Java loss-parity test runs it in float64 and compares with the engine's numbers.
-  generate  greedy decoding throughput, with a KV cache and with nanoGPT's recompute-the-window loop.
+  generate  greedy decoding tokens/s with a KV cache and with nanoGPT's recompute-the-window loop, checking that
+            both give the same tokens.
 
     /usr/bin/python3 trainer/bench/pytorch_reference.py train --train-ids /tmp/train.i32 --val-ids /tmp/val.i32 \\
         --vocab 65 --block 64 --layers 4 --heads 4 --embd 128 --steps 2000 --threads 2
@@ -24,9 +26,10 @@ Files are read by hand, with numpy only: token ids are raw little-endian int32 w
 
 Written for Debian's python3-torch (1.13): no F.scaled_dot_product_attention, so attention is composed from
 matmul, mask and softmax as in our SameDiff model (the fused kernel is used where a newer torch has it). Debian's
-torch does its matrix products in the system libblas.so.3: with only libblas3 (the Netlib reference) installed they
-are several times slower than with OpenBLAS (libopenblas0-pthread), which is why the JSON reports OMP_NUM_THREADS
-and OPENBLAS_NUM_THREADS next to --threads (torch.set_num_threads).
+torch does its matrix products in the system libblas.so.3 (BLAS_INFO=generic): with only libblas3, the Netlib
+reference, installed they run at a few GFLOP/s a core, far below OpenBLAS (libopenblas0-*, which replaces it through
+update-alternatives); the JSON reports OMP_NUM_THREADS and OPENBLAS_NUM_THREADS next to --threads
+(torch.set_num_threads) so that a row says which setting it ran with.
 """
 import argparse
 import json
@@ -193,7 +196,9 @@ def load_weights(model, path):
     missing = [k for k in params if k not in tensors]
     unexpected = [k for k in tensors if k not in params]
     if missing or unexpected:
-        raise SystemExit(f"{path}: missing tensors {missing}, unexpected tensors {unexpected}")
+        problems = [f"{what} tensors {', '.join(names)}" for what, names in
+                    (("missing", missing), ("unexpected", unexpected)) if names]
+        raise SystemExit(f"{path} does not fit the model of these flags: {'; '.join(problems)}")
     for name, p in params.items():
         if tuple(tensors[name].shape) != tuple(p.shape):
             raise SystemExit(f"{path}: tensor {name} has shape {list(tensors[name].shape)}, "

@@ -5,10 +5,11 @@ import io.llmforge.pipeline.tokenizer.ByteLevelBpe;
 import io.llmforge.pipeline.tokenizer.TokenizerJson;
 import io.llmforge.trainer.checkpoint.Checkpoint;
 import io.llmforge.trainer.generate.Generator;
-import io.llmforge.trainer.reference.GptModel;
+import io.llmforge.trainer.engine.GptEngine;
 import io.llmforge.trainer.generate.Sampler;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Option;
 @Command(name = "generate", mixinStandardHelpOptions = true,
     description = "Sample text from a pretrain checkpoint (temperature, top-k, top-p).")
 final class GenerateCommand implements Callable<Integer> {
-  @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A pretrain output folder.")
+  @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A pretrain run folder (its newest good checkpoint) or one step-N checkpoint folder.")
   Path checkpoint;
 
   @Option(names = "--prompt", defaultValue = "", description = "Text to continue; empty starts from <|endoftext|>.")
@@ -35,6 +36,10 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--top-p", defaultValue = "1.0", description = "Nucleus sampling threshold; 1 keeps all.")
   double topP;
 
+  @Option(names = "--repetition-penalty", defaultValue = "1.0",
+      description = "Divides the logits of tokens already in the context (CTRL / Hugging Face); 1 is off.")
+  double repetitionPenalty;
+
   @Option(names = "--num-samples", defaultValue = "1", description = "Independent samples to print.")
   int numSamples;
 
@@ -43,17 +48,22 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    GptModel model = new GptModel(Checkpoint.readConfig(checkpoint));
-    Checkpoint.loadWeights(checkpoint, model);
-    Path tokenizerFile = checkpoint.resolve(ShardManifest.TOKENIZER_FILE);
+    Path folder = Checkpoint.resolve(checkpoint, System.err); // a run folder's newest good checkpoint, or one step-N
+    GptEngine model = new GptEngine(Checkpoint.readConfig(folder));
+    Checkpoint.loadWeights(folder, model);
+    Path tokenizerFile = folder.resolve(ShardManifest.TOKENIZER_FILE);
+    if (!Files.isRegularFile(tokenizerFile)) {
+      tokenizerFile = checkpoint.resolve(ShardManifest.TOKENIZER_FILE);
+    }
     if (!Files.isRegularFile(tokenizerFile)) {
       throw new IllegalArgumentException(checkpoint + " has no " + ShardManifest.TOKENIZER_FILE);
     }
     ByteLevelBpe tokenizer = TokenizerJson.read(Files.readAllBytes(tokenizerFile));
     int[] ids = prompt.isEmpty() ? new int[] {tokenizer.endOfTextId()} : tokenizer.encode(prompt);
-    Generator generator = new Generator(model, new Sampler(temperature, topK, topP), seed);
+    Sampler sampler = new Sampler(temperature, topK, topP).withRepetitionPenalty(repetitionPenalty);
+    Generator generator = new Generator(model, sampler, seed);
     for (int i = 0; i < numSamples; i++) {
-      int[] out = generator.generate(ids, maxNewTokens, tokenizer.endOfTextId());
+      int[] out = generator.generate(ids, maxNewTokens, Set.of(tokenizer.endOfTextId()));
       System.out.println(tokenizer.decode(out));
       System.out.println("---------------");
     }

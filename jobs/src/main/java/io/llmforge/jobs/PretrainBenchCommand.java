@@ -1,128 +1,268 @@
 package io.llmforge.jobs;
 
 import io.llmforge.pipeline.spark.JobStats;
-import io.llmforge.trainer.bench.CharLevelBenchmark;
-import io.llmforge.trainer.metrics.Flops;
+import io.llmforge.pipeline.tokenizer.BpeTrainer;
+import io.llmforge.pipeline.tokenizer.ByteLevelBpe;
+import io.llmforge.pipeline.tokenizer.PreTokenizer;
+import io.llmforge.pipeline.tokenizer.SpecialTokens;
+import io.llmforge.trainer.bench.GemmPeak;
+import io.llmforge.trainer.bench.TrainingBenchmark;
 import io.llmforge.trainer.engine.GptConfig;
+import io.llmforge.trainer.metrics.Flops;
 import io.llmforge.trainer.optim.OptimizerSettings;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * nanoGPT's shakespeare_char CPU run on this trainer (4 layers, 4 heads, 128 wide, block 64, batch 12, 2000 steps,
- * lr 1e-3 -> 1e-4, 20 eval batches): tokens/s and the final train/val loss, to set next to PyTorch's (nanoGPT
- * reports val loss ~1.88 for this configuration).
+ * Training throughput and loss of this trainer against PyTorch on the same model, data, optimiser and seed, at each
+ * thread count, in one run. Two configurations: nanoGPT's {@code shakespeare_char} CPU run (4 layers, 4 heads, 128
+ * wide, block 64, batch 12, char-level tinyshakespeare; nanoGPT reports val loss ~1.88 at 2000 steps) and a BPE one
+ * (vocab 8192 trained on WikiText-2, 6 layers, 6 heads, 384 wide, block 256, batch 8). Each side runs in its own
+ * process with its thread environment (OpenMP reads it once per process); PyTorch runs with both
+ * {@code OPENBLAS_NUM_THREADS=1} and {@code =threads} and its better figure is the one compared.
  */
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
-    description = "Char-level GPT on tinyshakespeare at nanoGPT's CPU config: tokens/s and val loss.")
+    description = "GPT training tokens/s and loss: llmforge vs PyTorch, same model, data and threads.")
 final class PretrainBenchCommand implements Callable<Integer> {
+  @Option(names = "--config", defaultValue = "shakespeare",
+      description = "shakespeare (nanoGPT's char-level CPU config) or bpe (vocab 8192, 6x6x384, block 256, batch 8).")
+  String config;
+
   @Option(names = "--data", paramLabel = "DIR", defaultValue = "../shared/data/text",
-      description = "Folder with tinyshakespeare.txt (default: ${DEFAULT-VALUE}).")
+      description = "Folder with tinyshakespeare.txt and wikitext-2/ (default: ${DEFAULT-VALUE}).")
   Path data;
 
-  @Option(names = "--out", paramLabel = "FILE", defaultValue = "work/bench/pretrain-shakespeare.json",
-      description = "Where to write the JSON result (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--out", paramLabel = "DIR", defaultValue = "work/bench",
+      description = "Where the JSON results and the prepared id files go (default: ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--steps", defaultValue = "2000", description = "Optimiser steps (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--steps", defaultValue = "0",
+      description = "Optimiser steps; 0: 2000 for shakespeare, 40 for bpe.")
   int steps;
 
-  @Option(names = "--batch-size", defaultValue = "12", description = "Rows per step (default: ${DEFAULT-VALUE}).")
-  int batchSize;
+  @Option(names = "--threads", split = ",", defaultValue = "1,2",
+      description = "Thread counts to measure, comma-separated (default: ${DEFAULT-VALUE}).")
+  List<Integer> threads;
 
-  @Option(names = "--eval-iters", defaultValue = "20",
-      description = "Random batches per loss estimate (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--eval-iters", defaultValue = "20", description = "Random batches per loss estimate.")
   int evalIters;
 
-  @Option(names = "--threads", defaultValue = "0",
-      description = "CPU threads for both trainers; 0 = all cores (default: ${DEFAULT-VALUE}).")
-  int threads;
-
   @Option(names = "--python", paramLabel = "EXE", defaultValue = "/usr/bin/python3",
-      description = "Python with torch (Debian: apt-get install python3-torch) for the PyTorch row; \"\" skips it "
-          + "(default: ${DEFAULT-VALUE}).")
+      description = "Python with torch (Debian: apt-get install python3-torch libopenblas0-pthread); \"\" skips it.")
   String python;
 
   @Option(names = "--pytorch-script", paramLabel = "FILE", defaultValue = "trainer/bench/pytorch_reference.py",
       description = "The PyTorch reference script (default: ${DEFAULT-VALUE}).")
   Path pytorchScript;
 
-  @Option(names = "--peak-tflops", defaultValue = "1.0",
-      description = "Hardware peak for the MFU figure (default: ${DEFAULT-VALUE}).")
-  double peakTflops;
+  @Option(names = "--in-process", hidden = true, description = "Run this trainer here and print its JSON line.")
+  boolean inProcess;
+
+  record Setup(String name, GptConfig model, int batchSize, int steps, int evalInterval, OptimizerSettings optim,
+      Path trainIds, Path valIds) {}
 
   @Override
   public Integer call() throws IOException {
-    Path text = data.resolve("tinyshakespeare.txt");
-    if (!Files.isRegularFile(text)) {
-      System.err.println("bench pretrain: " + text + " not found (it is in ../shared/data/text; pass --data DIR)");
+    Setup setup = prepare();
+    if (setup == null) {
       return 2;
     }
-    int cores = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-    Nd4j.getEnvironment().setMaxThreads(cores);
-    Nd4j.getEnvironment().setMaxMasterThreads(cores);
-    CharLevelBenchmark bench = new CharLevelBenchmark(Files.readString(text));
-    GptConfig config = GptConfig.nanoGptCpu(bench.vocabSize(), 1337);
-    OptimizerSettings optim = OptimizerSettings.nanoGptShakespeare();
-    CharLevelBenchmark.Result r = bench.run(config, optim, batchSize, steps, 250, evalIters, System.out);
-    double mfu = Flops.mfu(config, r.parameters(), r.tokensPerSecond(), peakTflops);
-
-    System.out.printf("%n| trainer | params | steps | train loss | val loss | tokens/s | train s | MFU |%n");
-    System.out.printf("|---|---|---|---|---|---|---|---|%n");
-    System.out.printf("| llmforge (DL4J %s, %d threads) | %.2fM | %d | %.4f | %.4f | %.0f | %.1f | %.2f%% |%n",
-        "1.0.0-M2.1", cores, r.parameters() / 1e6, r.steps(), r.trainLoss(),
-        r.valLoss(), r.tokensPerSecond(), r.seconds(), 100 * mfu);
-    Map<String, Object> pytorch = python.isBlank()
-        ? Map.of("skipped", "--python \"\"") : PytorchReference.run(python, pytorchScript, text, steps,
-        batchSize, cores);
-    if (pytorch.containsKey("tokens_per_s")) {
-      double tps = number(pytorch, "tokens_per_s");
-      long params = (long) number(pytorch, "parameters");
-      System.out.printf("| %s (%d threads) | %.2fM | %d | %.4f | %.4f | %.0f | %.1f | %.2f%% |%n",
-          pytorch.get("trainer"), cores, params / 1e6, steps, number(pytorch, "train_loss"),
-          number(pytorch, "val_loss"), tps, number(pytorch, "train_seconds"),
-          100 * Flops.mfu(config, params, tps, peakTflops));
-      System.out.printf("%ntokens/s llmforge / PyTorch: %.2fx%n", r.tokensPerSecond() / tps);
-    } else {
-      System.out.println("| PyTorch | skipped: " + pytorch.get("skipped") + " |");
+    if (inProcess) {
+      System.out.println(runHere(setup, threads.get(0)).toJson().replace('\n', ' '));
+      return 0;
     }
-    System.out.printf("| nanoGPT (PyTorch, CPU, reported) | 0.80M | 2000 | - | ~1.88 | - | - | - |%n");
+    List<JobStats> rows = new ArrayList<>();
+    for (int n : threads) {
+      Map<String, Object> ours = BenchProcess.run("llmforge", childCommand(n), BenchProcess.threads(n, n));
+      List<Map<String, Object>> torchRuns = new ArrayList<>();
+      if (!python.isBlank()) {
+        torchRuns.add(BenchProcess.run("pytorch", pytorchCommand(setup, n), BenchProcess.threads(n, 1)));
+        if (n > 1) {
+          torchRuns.add(BenchProcess.run("pytorch", pytorchCommand(setup, n), BenchProcess.threads(n, n)));
+        }
+      }
+      Map<String, Object> torch = torchRuns.isEmpty() ? Map.of("skipped", "--python \"\"")
+          : BenchProcess.best(torchRuns, "tokens_per_s");
+      double ourTps = BenchProcess.number(ours, "tokens_per_s");
+      double torchTps = BenchProcess.number(torch, "tokens_per_s");
+      JobStats row = new JobStats()
+          .put("benchmark", "pretrain " + setup.name())
+          .put("config", setup.model().toString())
+          .put("batch_size", setup.batchSize())
+          .put("steps", setup.steps())
+          .put("threads", n)
+          .put("llmforge_tokens_per_s", ourTps)
+          .put("pytorch_tokens_per_s", torchTps)
+          .put("ratio", ourTps / torchTps)
+          .put("llmforge_val_loss", ours.get("val_loss"))
+          .put("pytorch_val_loss", torch.get("val_loss"))
+          .put("llmforge_train_loss", ours.get("train_loss"))
+          .put("pytorch_train_loss", torch.get("train_loss"))
+          .put("llmforge_matmul_share", ours.get("matmul_share"))
+          .put("peak_tflops_measured", ours.get("peak_tflops"))
+          .put("llmforge_mfu", ours.get("mfu"))
+          .put("pytorch_env", torch.get("env"))
+          .put("pytorch_runs", torchRuns.stream().map(r -> Map.of("env", String.valueOf(r.get("env")),
+              "tokens_per_s", BenchProcess.number(r, "tokens_per_s"))).toList())
+          .put("llmforge", ours)
+          .put("pytorch", torch);
+      rows.add(row);
+      Files.createDirectories(out);
+      Path file = out.resolve("pretrain-" + setup.name() + "-" + n + "t.json");
+      Files.writeString(file, row.toJson());
+      System.out.println("wrote " + file);
+    }
+    printTable(setup, rows);
+    return 0;
+  }
 
+  private List<String> childCommand(int n) {
+    List<String> cmd = BenchProcess.thisJvm(Llmforge.class.getName());
+    cmd.addAll(List.of("bench", "pretrain", "--in-process", "--config", config, "--data", data.toString(),
+        "--out", out.toString(), "--steps", String.valueOf(steps), "--threads", String.valueOf(n),
+        "--eval-iters", String.valueOf(evalIters)));
+    return cmd;
+  }
+
+  private List<String> pytorchCommand(Setup s, int n) {
+    GptConfig m = s.model();
+    OptimizerSettings o = s.optim();
+    return List.of(python, pytorchScript.toString(), "train", "--train-ids", s.trainIds().toString(),
+        "--val-ids", s.valIds().toString(), "--vocab", String.valueOf(m.vocabSize()),
+        "--block", String.valueOf(m.blockSize()), "--layers", String.valueOf(m.nLayer()),
+        "--heads", String.valueOf(m.nHead()), "--embd", String.valueOf(m.nEmbd()),
+        "--batch-size", String.valueOf(s.batchSize()), "--steps", String.valueOf(s.steps()),
+        "--threads", String.valueOf(n), "--seed", String.valueOf(m.seed()),
+        "--lr", String.valueOf(o.learningRate()), "--min-lr", String.valueOf(o.minLearningRate()),
+        "--warmup", String.valueOf(o.warmupSteps()), "--decay-steps", String.valueOf(o.decaySteps()),
+        "--beta1", String.valueOf(o.beta1()), "--beta2", String.valueOf(o.beta2()),
+        "--weight-decay", String.valueOf(o.weightDecay()), "--grad-clip", String.valueOf(o.gradClip()),
+        "--eval-interval", String.valueOf(s.evalInterval()), "--eval-iters", String.valueOf(evalIters));
+  }
+
+  /** This trainer on the prepared ids, at the thread count the environment gives this process. */
+  private JobStats runHere(Setup s, int n) throws IOException {
+    String env = System.getenv("OMP_NUM_THREADS");
+    if (env != null && !env.equals(String.valueOf(n))) {
+      System.out.println("note: OMP_NUM_THREADS=" + env + " but --threads " + n + "; OpenMP uses the former");
+    }
+    TrainingBenchmark bench = new TrainingBenchmark(readIds(s.trainIds()), readIds(s.valIds()),
+        s.model().vocabSize());
+    double peak = GemmPeak.tflops(2048, 5);
+    System.out.printf(Locale.ROOT, "sgemm peak (2048^3 through ND4J, %s threads): %.1f GFLOP/s%n", n, peak * 1e3);
+    TrainingBenchmark.Result r = bench.run(s.model(), s.optim(), s.batchSize(), s.steps(), s.evalInterval(),
+        evalIters, System.out);
     Map<String, Object> losses = new LinkedHashMap<>();
     r.losses().forEach((step, l) -> losses.put(String.valueOf(step), Map.of("train", l[0], "val", l[1])));
-    JobStats json = new JobStats()
-        .put("benchmark", "nanoGPT shakespeare_char, CPU config")
-        .put("config", config.toString())
+    return new JobStats()
+        .put("trainer", "llmforge (ND4J 1.0.0-M2.1, hand-written engine)")
+        .put("threads", n)
         .put("parameters", r.parameters())
         .put("steps", r.steps())
-        .put("batch_size", batchSize)
         .put("train_loss", r.trainLoss())
         .put("val_loss", r.valLoss())
         .put("tokens_per_s", r.tokensPerSecond())
         .put("train_seconds", r.seconds())
-        .put("mfu", mfu)
-        .put("peak_tflops", peakTflops)
-        .put("processors", Runtime.getRuntime().availableProcessors())
-        .put("threads", cores)
-        .put("pytorch", pytorch)
-        .put("losses", losses)
-        .put("nanogpt_reported_val_loss", 1.88);
-    if (out.getParent() != null) {
-      Files.createDirectories(out.getParent());
-    }
-    Files.writeString(out, json.toJson());
-    System.out.println("wrote " + out);
-    return 0;
+        .put("matmul_share", r.matmulShare())
+        .put("peak_tflops", peak)
+        .put("mfu", Flops.mfu(s.model(), r.parameters(), r.tokensPerSecond(), peak))
+        .put("losses", losses);
   }
 
-  private static double number(Map<String, Object> json, String key) {
-    return ((Number) json.get(key)).doubleValue();
+  /** The configuration's model, optimiser and id files (written once under --out/data). */
+  private Setup prepare() throws IOException {
+    Path dir = out.resolve("data");
+    Files.createDirectories(dir);
+    switch (config) {
+      case "shakespeare" -> {
+        Path text = data.resolve("tinyshakespeare.txt");
+        if (!Files.isRegularFile(text)) {
+          System.err.println("bench pretrain: " + text + " not found (it is in ../shared/data/text; pass --data)");
+          return null;
+        }
+        TrainingBenchmark chars = TrainingBenchmark.charLevel(Files.readString(text));
+        Path train = writeIds(dir.resolve("shakespeare-train.i32"), chars.trainIds());
+        Path val = writeIds(dir.resolve("shakespeare-val.i32"), chars.valIds());
+        int n = steps > 0 ? steps : 2000;
+        return new Setup("shakespeare", GptConfig.nanoGptCpu(chars.vocabSize(), 1337), 12, n, 250,
+            OptimizerSettings.nanoGptShakespeare(), train, val);
+      }
+      case "bpe" -> {
+        Path train = dir.resolve("bpe8192-train.i32");
+        Path val = dir.resolve("bpe8192-val.i32");
+        if (!Files.isRegularFile(train) || !Files.isRegularFile(val)) {
+          Path wiki = data.resolve("wikitext-2");
+          if (!Files.isRegularFile(wiki.resolve("valid.txt"))) {
+            System.err.println("bench pretrain: " + wiki + "/valid.txt not found (../shared/data/text/wikitext-2)");
+            return null;
+          }
+          String text = Files.readString(wiki.resolve("valid.txt")) + Files.readString(wiki.resolve("test.txt"));
+          System.out.println("training a byte-level BPE tokenizer (vocab 8192) on " + wiki + " ...");
+          ByteLevelBpe bpe = new BpeTrainer(PreTokenizer.Kind.GPT2, SpecialTokens.ALL, 8192, 2)
+              .trainOnText(List.of(text)).tokenizer();
+          int[] ids = bpe.encode(text);
+          int cut = (int) (0.9 * ids.length);
+          writeIds(train, Arrays.copyOfRange(ids, 0, cut));
+          writeIds(val, Arrays.copyOfRange(ids, cut, ids.length));
+          System.out.printf("%d tokens (vocab %d)%n", ids.length, bpe.vocabSize());
+        }
+        int n = steps > 0 ? steps : 40;
+        OptimizerSettings optim = new OptimizerSettings(1e-3, 1e-4, Math.min(10, n), n, 0.9, 0.99, 1e-8, 0.1, 1.0,
+            1);
+        return new Setup("bpe", new GptConfig(8192, 256, 6, 6, 384, 0.0, 1337), 8, n, Math.max(1, n / 2), optim,
+            train, val);
+      }
+      default -> {
+        System.err.println("bench pretrain: --config must be shakespeare or bpe, not " + config);
+        return null;
+      }
+    }
+  }
+
+  static Path writeIds(Path file, int[] ids) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(ids.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.asIntBuffer().put(ids);
+    Files.write(file, b.array());
+    return file;
+  }
+
+  static int[] readIds(Path file) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    int[] ids = new int[b.remaining() / 4];
+    b.asIntBuffer().get(ids);
+    return ids;
+  }
+
+  private static void printTable(Setup s, List<JobStats> rows) {
+    System.out.printf("%n%s: %s, batch %d, %d steps%n", s.name(), s.model(), s.batchSize(), s.steps());
+    System.out.println("| threads | llmforge tokens/s | PyTorch tokens/s (best env) | ratio | val loss llmforge / "
+        + "PyTorch | gemm share | MFU (vs measured sgemm peak) |");
+    System.out.println("|---|---|---|---|---|---|---|");
+    for (JobStats r : rows) {
+      System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f (%s) | %.2fx | %s / %s | %s | %s |%n", r.get("threads"),
+          (Double) r.get("llmforge_tokens_per_s"), (Double) r.get("pytorch_tokens_per_s"), r.get("pytorch_env"),
+          (Double) r.get("ratio"), fmt(r.get("llmforge_val_loss")), fmt(r.get("pytorch_val_loss")),
+          pct(r.get("llmforge_matmul_share")), pct(r.get("llmforge_mfu")));
+    }
+  }
+
+  private static String fmt(Object v) {
+    return v instanceof Number n ? String.format(Locale.ROOT, "%.4f", n.doubleValue()) : "-";
+  }
+
+  private static String pct(Object v) {
+    return v instanceof Number n ? String.format(Locale.ROOT, "%.0f%%", 100 * n.doubleValue()) : "-";
   }
 }

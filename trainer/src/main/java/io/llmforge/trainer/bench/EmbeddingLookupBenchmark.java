@@ -1,6 +1,5 @@
 package io.llmforge.trainer.bench;
 
-import io.llmforge.trainer.reference.GptModel;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Measures the DL4J M2.1 pitfall behind {@link GptModel}'s embedding: the backward pass of {@code gather}
+ * Measures the DL4J M2.1 pitfall behind the SameDiff model's one-hot embedding (why the engine writes its own scatter-add): the backward pass of {@code gather}
  * (the natural look-up) against {@code oneHot(ids) x table}, which the model uses. Both compute the same
  * gradient in exact arithmetic, but in M2.1 gather's backward does not add up repeated ids (pinned by
  * {@code Dl4jPitfallsTest}): {@code maxAbsDiff} reports how far apart the two gradients are, and the timings how

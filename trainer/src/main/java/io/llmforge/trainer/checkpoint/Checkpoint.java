@@ -1,175 +1,327 @@
 package io.llmforge.trainer.checkpoint;
 
-import io.llmforge.trainer.data.TokenBatches;
-import io.llmforge.trainer.engine.GptConfig;
-import io.llmforge.trainer.optim.AdamW;
-import io.llmforge.trainer.reference.GptModel;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import io.llmforge.trainer.data.TokenBatches;
+import io.llmforge.trainer.engine.GptConfig;
+import io.llmforge.trainer.engine.GptEngine;
+import io.llmforge.trainer.engine.Parameters;
+import io.llmforge.trainer.optim.AdamW;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A checkpoint folder (DESIGN.md, "checkpoints"): {@code config.json} (the {@link GptConfig}),
- * {@code weights.bin} (every parameter by name), {@code optimizer.bin} (AdamW's step count and moments) and
- * {@code trainer_state.json} ({@link TrainerState}). Other files in the folder (metrics.jsonl, tokenizer.json)
- * belong to the run and survive every save. Arrays are stored in ND4J's own binary format, keyed by
- * parameter name, so a checkpoint loads into any model built from the same config.
+ * The checkpoints of a training run (DESIGN.md, "checkpoints"): the run folder holds {@code step-NNNNNNNN/} folders
+ * and a {@code latest} file naming the newest; the last {@code keep-last} are kept. A checkpoint folder holds
+ * {@code config.json} (the {@link GptConfig}), {@code model.safetensors} (every tensor by its Hugging Face GPT-2 name),
+ * {@code optimizer.safetensors} (AdamW's moments per trainable tensor, step count in the metadata), the tokenizer
+ * when the run has one, and {@code trainer_state.json} ({@link TrainerState} plus the sha256 of every other file).
  *
- * <p>Saving is all-or-nothing: everything is written to a sibling temporary folder, the old checkpoint is renamed
- * aside and the new one renamed into place, so a kill while saving leaves a complete checkpoint: the previous one
- * (under {@code <name>.old-*} if the kill fell between the two renames) or the new one.
+ * <p>Writing is atomic: a checkpoint is written to a hidden temporary folder, renamed to {@code step-N}, and only
+ * then does {@code latest} move (itself written to a temporary file and renamed). Loading verifies every file's
+ * sha256 and structure; a corrupt or truncated checkpoint is reported by file name and the previous good one is
+ * used. Run-level files (metrics.jsonl, loss_curve.svg, stats.json) stay in the run folder.
  */
 public final class Checkpoint {
   public static final String CONFIG = "config.json";
-  public static final String WEIGHTS = "weights.bin";
-  public static final String OPTIMIZER = "optimizer.bin";
+  public static final String MODEL = "model.safetensors";
+  public static final String OPTIMIZER = "optimizer.safetensors";
   public static final String STATE = "trainer_state.json";
-  private static final String WEIGHTS_MAGIC = "llmforge-weights/1";
-  private static final String OPTIMIZER_MAGIC = "llmforge-adamw/1";
+  public static final String TOKENIZER = "tokenizer.json";
+  public static final String LATEST = "latest";
+  /** The pre-engine format (SameDiff parameter names, ND4J binary arrays). */
+  static final String LEGACY_WEIGHTS = "weights.bin";
+  private static final Pattern STEP_FOLDER = Pattern.compile("step-(\\d{8})");
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private Checkpoint() {}
 
-  /** Writes model weights, optimiser state and trainer state to {@code folder}, replacing it atomically. */
-  public static void save(Path folder, GptModel model, AdamW optimizer, TrainerState state) {
-    Path tmp = folder.resolveSibling(folder.getFileName() + ".tmp-" + System.nanoTime());
-    try {
-      Files.createDirectories(tmp);
-      Files.writeString(tmp.resolve(CONFIG), configJson(model.config()));
-      try (DataOutputStream out = output(tmp.resolve(WEIGHTS))) {
-        out.writeUTF(WEIGHTS_MAGIC);
-        List<String> names = model.parameterNames();
-        out.writeInt(names.size());
-        for (String name : names) {
-          out.writeUTF(name);
-          Nd4j.write(model.parameter(name), out);
-        }
-      }
-      try (DataOutputStream out = output(tmp.resolve(OPTIMIZER))) {
-        out.writeUTF(OPTIMIZER_MAGIC);
-        out.writeLong(optimizer.steps());
-        List<String> withState = model.parameterNames().stream().filter(n -> optimizer.firstMoment(n) != null)
-            .toList();
-        out.writeInt(withState.size());
-        for (String name : withState) {
-          out.writeUTF(name);
-          Nd4j.write(optimizer.firstMoment(name), out);
-          Nd4j.write(optimizer.secondMoment(name), out);
-        }
-      }
-      Files.writeString(tmp.resolve(STATE), stateJson(state));
-      carryOver(folder, tmp);
-      replace(tmp, folder);
-    } catch (IOException e) {
-      deleteQuietly(tmp);
-      throw new UncheckedIOException("cannot save checkpoint " + folder, e);
-    }
-  }
-
-  /** Whether {@code folder} holds a complete checkpoint. */
-  public static boolean exists(Path folder) {
-    return Stream.of(CONFIG, WEIGHTS, OPTIMIZER, STATE).allMatch(f -> Files.isRegularFile(folder.resolve(f)));
-  }
-
-  /** The model configuration a checkpoint was trained with. */
-  public static GptConfig readConfig(Path folder) {
-    try {
-      JsonNode n = JSON.readTree(Files.readString(folder.resolve(CONFIG)));
-      return new GptConfig(n.path("vocab_size").asInt(), n.path("block_size").asInt(), n.path("n_layer").asInt(),
-          n.path("n_head").asInt(), n.path("n_embd").asInt(), n.path("dropout").asDouble(), n.path("seed").asLong());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + folder.resolve(CONFIG), e);
-    }
-  }
-
-  /** Copies the saved weights into {@code model}, which must have the checkpoint's config. */
-  public static void loadWeights(Path folder, GptModel model) {
-    GptConfig saved = readConfig(folder);
-    if (!saved.equals(model.config())) {
-      throw new IllegalArgumentException("checkpoint " + folder + " was trained with " + saved + ", not "
-          + model.config());
-    }
-    try (DataInputStream in = input(folder.resolve(WEIGHTS))) {
-      expectMagic(in, WEIGHTS_MAGIC, folder.resolve(WEIGHTS));
-      int count = in.readInt();
-      if (count != model.parameterNames().size()) {
-        throw new IllegalStateException(folder.resolve(WEIGHTS) + " has " + count + " parameters, the model "
-            + model.parameterNames().size());
-      }
-      for (int i = 0; i < count; i++) {
-        String name = in.readUTF();
-        INDArray value = Nd4j.read(in);
-        INDArray target = model.parameter(name);
-        if (!Arrays.equals(target.shape(), value.shape())) {
-          throw new IllegalStateException("parameter " + name + " has shape " + Arrays.toString(
-              value.shape()) + " in the checkpoint, " + Arrays.toString(target.shape()) + " in the model");
-        }
-        target.assign(value.castTo(target.dataType()));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + folder.resolve(WEIGHTS), e);
-    }
+  /** The folder name of the checkpoint at {@code step}. */
+  public static String folderName(long step) {
+    return String.format("step-%08d", step);
   }
 
   /**
-   * Restores a full training state: weights into {@code model}, moments and step count into {@code optimizer};
-   * returns the trainer state to continue from.
+   * Saves the model, the optimiser and the trainer state as {@code run/step-N}, points {@code latest} at it and
+   * deletes all but the newest {@code keepLast} checkpoints. {@code tokenizer} (may be null) is copied in.
    */
-  public static TrainerState restore(Path folder, GptModel model, AdamW optimizer) {
-    loadWeights(folder, model);
-    try (DataInputStream in = input(folder.resolve(OPTIMIZER))) {
-      expectMagic(in, OPTIMIZER_MAGIC, folder.resolve(OPTIMIZER));
-      long steps = in.readLong();
-      int count = in.readInt();
-      Map<String, INDArray> first = new LinkedHashMap<>();
-      Map<String, INDArray> second = new LinkedHashMap<>();
-      for (int i = 0; i < count; i++) {
-        String name = in.readUTF();
-        first.put(name, Nd4j.read(in));
-        second.put(name, Nd4j.read(in));
+  public static Path save(Path run, GptEngine engine, AdamW optimizer, TrainerState state, Path tokenizer,
+      int keepLast) {
+    Path target = run.resolve(folderName(state.step()));
+    Path tmp = run.resolve("." + folderName(state.step()) + ".tmp-" + System.nanoTime());
+    try {
+      Files.createDirectories(tmp);
+      Files.writeString(tmp.resolve(CONFIG), configJson(engine.config()));
+      SafeTensors.write(tmp.resolve(MODEL), engine.parameters().valuesByName(),
+          Map.of("format", "pt", "producer", "llmforge"));
+      SafeTensors.write(tmp.resolve(OPTIMIZER), optimizerTensors(engine.parameters(), optimizer),
+          Map.of("steps", Long.toString(optimizer.steps()), "optimizer", "adamw"));
+      if (tokenizer != null && Files.isRegularFile(tokenizer)) {
+        Files.copy(tokenizer, tmp.resolve(TOKENIZER));
       }
-      optimizer.restore(steps, first, second);
-      return readState(folder);
+      Map<String, String> sums = new LinkedHashMap<>();
+      try (Stream<Path> files = Files.list(tmp)) {
+        for (Path f : files.sorted().toList()) {
+          sums.put(f.getFileName().toString(), sha256(f));
+        }
+      }
+      Files.writeString(tmp.resolve(STATE), stateJson(state, sums));
+      if (Files.exists(target)) { // a re-run of the same step (resumed after a kill between rename and latest)
+        deleteRecursively(target);
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      pointLatestAt(run, target.getFileName().toString());
+      prune(run, keepLast);
+      return target;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + folder.resolve(OPTIMIZER), e);
+      deleteRecursively(tmp);
+      throw new UncheckedIOException("cannot save checkpoint " + target, e);
     }
   }
 
-  /** The {@code trainer_state.json} of a checkpoint. */
-  public static TrainerState readState(Path folder) {
+  /** AdamW's flat moments cut into per-tensor views, named like PyTorch's state ({@code exp_avg.<name>}). */
+  private static Map<String, INDArray> optimizerTensors(Parameters p, AdamW optimizer) {
+    Map<String, INDArray> t = new LinkedHashMap<>();
+    for (String name : p.names()) {
+      if (p.trainable(name)) {
+        t.put("exp_avg." + name, p.alignedView(optimizer.firstMoment(), name));
+        t.put("exp_avg_sq." + name, p.alignedView(optimizer.secondMoment(), name));
+      }
+    }
+    return t;
+  }
+
+  private static void pointLatestAt(Path run, String folder) throws IOException {
+    Path tmp = run.resolve("." + LATEST + ".tmp-" + System.nanoTime());
+    Files.writeString(tmp, folder + "\n");
+    Files.move(tmp, run.resolve(LATEST), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static void prune(Path run, int keepLast) throws IOException {
+    List<Path> steps = stepFolders(run);
+    for (int i = 0; i < steps.size() - Math.max(1, keepLast); i++) {
+      deleteRecursively(steps.get(i));
+    }
+  }
+
+  /** The run's step folders, oldest first. */
+  public static List<Path> stepFolders(Path run) {
+    if (!Files.isDirectory(run)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(run)) {
+      return files.filter(f -> Files.isDirectory(f) && STEP_FOLDER.matcher(f.getFileName().toString()).matches())
+          .sorted(Comparator.comparing(f -> f.getFileName().toString())).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + run, e);
+    }
+  }
+
+  /** Whether the run folder has any checkpoint (good or not; {@link #latestGood} decides). */
+  public static boolean exists(Path run) {
+    return !stepFolders(run).isEmpty() || Files.exists(run.resolve(LATEST));
+  }
+
+  /**
+   * The newest checkpoint of a run that verifies: the one {@code latest} names, else each older step folder in turn.
+   * Every skipped one is reported on {@code warnings} with the reason (which file, what is wrong). Empty when there is
+   * no good checkpoint. A legacy (pre-safetensors) run fails with a message saying so.
+   */
+  public static Optional<Path> latestGood(Path run, PrintStream warnings) {
+    if (Files.isRegularFile(run.resolve(LEGACY_WEIGHTS))) {
+      throw new IllegalStateException(run + " holds a checkpoint in the old llmforge format (" + LEGACY_WEIGHTS
+          + ", SameDiff parameter names), which this version cannot load; retrain into a new output, or delete "
+          + "it (--overwrite)");
+    }
+    List<Path> candidates = new ArrayList<>();
+    Path latest = run.resolve(LATEST);
+    if (Files.isRegularFile(latest)) {
+      try {
+        String name = Files.readString(latest).strip();
+        if (STEP_FOLDER.matcher(name).matches()) {
+          candidates.add(run.resolve(name));
+        } else {
+          warnings.println("checkpoint: " + latest + " names '" + name + "', not a step folder; ignoring it");
+        }
+      } catch (IOException e) {
+        warnings.println("checkpoint: cannot read " + latest + ": " + e.getMessage());
+      }
+    }
+    List<Path> steps = new ArrayList<>(stepFolders(run));
+    java.util.Collections.reverse(steps);
+    for (Path s : steps) {
+      if (!candidates.contains(s)) {
+        candidates.add(s);
+      }
+    }
+    for (Path c : candidates) {
+      Optional<String> problem = verify(c);
+      if (problem.isEmpty()) {
+        return Optional.of(c);
+      }
+      warnings.println("checkpoint: " + problem.get() + "; skipping " + c.getFileName()
+          + (candidates.indexOf(c) < candidates.size() - 1 ? " for the previous checkpoint" : ""));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * A checkpoint folder to load for inference: {@code path} itself when it is a checkpoint folder (verified), else
+   * the newest good checkpoint of the run folder {@code path}.
+   */
+  public static Path resolve(Path path, PrintStream warnings) {
+    if (Files.isRegularFile(path.resolve(STATE)) || Files.isRegularFile(path.resolve(MODEL))) {
+      verify(path).ifPresent(problem -> {
+        throw new IllegalStateException("checkpoint " + problem);
+      });
+      return path;
+    }
+    return latestGood(path, warnings).orElseThrow(() -> new IllegalStateException(
+        path + " has no usable checkpoint (expected step-N folders with " + MODEL + " and a '" + LATEST + "' file)"));
+  }
+
+  /** Empty when every file of the checkpoint is present, matches its sha256 and parses; else what is wrong. */
+  public static Optional<String> verify(Path checkpoint) {
     try {
-      JsonNode n = JSON.readTree(Files.readString(folder.resolve(STATE)));
+      JsonNode state = readJson(checkpoint.resolve(STATE));
+      JsonNode files = state.path("files");
+      if (!files.isObject() || !files.has(MODEL) || !files.has(CONFIG)) {
+        return Optional.of(checkpoint.resolve(STATE) + " lists no sha256 for " + MODEL + " and " + CONFIG);
+      }
+      for (var it = files.fields(); it.hasNext(); ) {
+        var e = it.next();
+        Path f = checkpoint.resolve(e.getKey());
+        if (!Files.isRegularFile(f)) {
+          return Optional.of(f + " is missing");
+        }
+        if (!sha256(f).equals(e.getValue().asText())) {
+          return Optional.of(f + " does not match its sha256 in " + STATE + " (corrupt or truncated)");
+        }
+      }
+      readConfig(checkpoint);
+      return Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.of(e.getMessage());
+    }
+  }
+
+  public static GptConfig readConfig(Path checkpoint) {
+    try {
+      JsonNode n = readJson(checkpoint.resolve(CONFIG));
+      return new GptConfig(n.path("vocab_size").asInt(), n.path("block_size").asInt(), n.path("n_layer").asInt(),
+          n.path("n_head").asInt(), n.path("n_embd").asInt(), n.path("dropout").asDouble(), n.path("seed").asLong());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + checkpoint.resolve(CONFIG), e);
+    }
+  }
+
+  /** Copies the saved tensors into {@code engine} by name (its config must match; extra LoRA tensors may be new). */
+  public static void loadWeights(Path checkpoint, GptEngine engine) {
+    GptConfig saved = readConfig(checkpoint);
+    if (!saved.equals(engine.config())) {
+      throw new IllegalArgumentException("checkpoint " + checkpoint + " was trained with " + saved + ", not "
+          + engine.config());
+    }
+    Map<String, INDArray> tensors = readTensors(checkpoint.resolve(MODEL));
+    Parameters p = engine.parameters();
+    for (String name : p.names()) {
+      INDArray value = tensors.get(name);
+      if (value == null) {
+        if (name.contains(".lora_")) {
+          continue; // a fresh adapter on a base checkpoint keeps its initialisation
+        }
+        throw new IllegalStateException(checkpoint.resolve(MODEL) + " has no tensor " + name);
+      }
+      if (!Arrays.equals(value.shape(), p.value(name).shape())) {
+        throw new IllegalStateException(checkpoint.resolve(MODEL) + ": tensor " + name + " has shape "
+            + Arrays.toString(value.shape()) + ", the model " + Arrays.toString(p.value(name).shape()));
+      }
+      p.value(name).assign(value.castTo(p.dataType()));
+    }
+  }
+
+  /** Restores weights, optimiser moments and step count; returns the trainer state to continue from. */
+  public static TrainerState restore(Path checkpoint, GptEngine engine, AdamW optimizer) {
+    loadWeights(checkpoint, engine);
+    SafeTensors.Contents opt = readContents(checkpoint.resolve(OPTIMIZER));
+    Parameters p = engine.parameters();
+    INDArray m = optimizer.firstMoment().dup();
+    INDArray v = optimizer.secondMoment().dup();
+    for (String name : p.names()) {
+      if (p.trainable(name)) {
+        INDArray first = opt.tensors().get("exp_avg." + name);
+        INDArray second = opt.tensors().get("exp_avg_sq." + name);
+        if (first == null || second == null) {
+          throw new IllegalStateException(checkpoint.resolve(OPTIMIZER) + " has no moments for " + name);
+        }
+        p.alignedView(m, name).assign(first.castTo(m.dataType()));
+        p.alignedView(v, name).assign(second.castTo(v.dataType()));
+      }
+    }
+    optimizer.restore(Long.parseLong(opt.metadata().getOrDefault("steps", "0")), m, v);
+    return readState(checkpoint);
+  }
+
+  public static TrainerState readState(Path checkpoint) {
+    try {
+      JsonNode n = readJson(checkpoint.resolve(STATE));
       JsonNode c = n.path("cursor");
       return new TrainerState(n.path("step").asLong(), n.path("tokens_seen").asLong(),
           new TokenBatches.Cursor(c.path("epoch").asLong(), c.path("shard").asInt(), c.path("row").asLong()),
           n.path("seed").asLong());
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + folder.resolve(STATE), e);
+      throw new UncheckedIOException("cannot read " + checkpoint.resolve(STATE), e);
+    }
+  }
+
+  private static Map<String, INDArray> readTensors(Path file) {
+    return readContents(file).tensors();
+  }
+
+  private static SafeTensors.Contents readContents(Path file) {
+    try {
+      return SafeTensors.read(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e.getMessage(), e);
+    }
+  }
+
+  private static JsonNode readJson(Path file) throws IOException {
+    try {
+      return JSON.readTree(Files.readString(file));
+    } catch (NoSuchFileException e) {
+      throw new CorruptCheckpointException(file, "is missing");
+    } catch (IOException e) {
+      throw new CorruptCheckpointException(file, "is not valid JSON (" + e.getMessage().lines().findFirst()
+          .orElse("") + ")");
     }
   }
 
   static String configJson(GptConfig c) throws IOException {
     ObjectNode n = JSON.createObjectNode();
+    n.put("model_type", "gpt2");
     n.put("vocab_size", c.vocabSize());
     n.put("block_size", c.blockSize());
     n.put("n_layer", c.nLayer());
@@ -180,7 +332,7 @@ public final class Checkpoint {
     return JSON.writeValueAsString(n) + "\n";
   }
 
-  static String stateJson(TrainerState s) throws IOException {
+  static String stateJson(TrainerState s, Map<String, String> sums) throws IOException {
     ObjectNode n = JSON.createObjectNode();
     n.put("step", s.step());
     n.put("tokens_seen", s.tokensSeen());
@@ -189,59 +341,44 @@ public final class Checkpoint {
     c.put("shard", s.cursor().shard());
     c.put("row", s.cursor().row());
     n.put("seed", s.seed());
+    n.put("lr_schedule_step", s.step());
+    ObjectNode files = n.putObject("files");
+    sums.forEach(files::put);
     return JSON.writeValueAsString(n) + "\n";
   }
 
-  /**
-   * Copies the files that live next to the checkpoint but are not part of it (metrics.jsonl, tokenizer.json, the
-   * loss curve) into the new folder, so replacing the checkpoint keeps them.
-   */
-  private static void carryOver(Path folder, Path tmp) throws IOException {
-    if (!Files.isDirectory(folder)) {
+  static String sha256(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      for (int r; (r = in.read(buf)) > 0; ) {
+        d.update(buf, 0, r);
+      }
+      return HexFormat.of().formatHex(d.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
       return;
     }
-    Set<String> own = Set.of(CONFIG, WEIGHTS, OPTIMIZER, STATE);
-    try (Stream<Path> files = Files.list(folder)) {
-      for (Path f : files.filter(Files::isRegularFile).toList()) {
-        if (!own.contains(f.getFileName().toString())) {
-          Files.copy(f, tmp.resolve(f.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
-        }
-      }
-    }
-  }
-
-  private static void replace(Path tmp, Path folder) throws IOException {
-    Path old = null;
-    if (Files.exists(folder)) {
-      old = folder.resolveSibling(folder.getFileName() + ".old-" + System.nanoTime());
-      Files.move(folder, old, StandardCopyOption.ATOMIC_MOVE);
-    }
-    Files.move(tmp, folder, StandardCopyOption.ATOMIC_MOVE);
-    if (old != null) {
-      deleteQuietly(old);
-    }
-  }
-
-  private static void expectMagic(DataInputStream in, String magic, Path file) throws IOException {
-    String found = in.readUTF();
-    if (!magic.equals(found)) {
-      throw new IllegalStateException(file + " is not a " + magic + " file (found '" + found + "')");
-    }
-  }
-
-  private static DataOutputStream output(Path file) throws IOException {
-    return new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
-  }
-
-  private static DataInputStream input(Path file) throws IOException {
-    return new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
-  }
-
-  private static void deleteQuietly(Path dir) {
     try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException ignored) {
-      // best effort: a leftover temporary folder is harmless
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + dir, e);
     }
+  }
+
+  /** Step number of a checkpoint folder's name. */
+  public static long stepOf(Path checkpoint) {
+    Matcher m = STEP_FOLDER.matcher(checkpoint.getFileName().toString());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(checkpoint + " is not a step-N folder");
+    }
+    return Long.parseLong(m.group(1));
   }
 }

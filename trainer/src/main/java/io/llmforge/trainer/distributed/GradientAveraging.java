@@ -1,30 +1,46 @@
 package io.llmforge.trainer.distributed;
 
-import io.llmforge.trainer.pretrain.Trainer;
-
-import java.util.List;
-import java.util.Map;
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Data-parallel gradient averaging: one worker's {@link Trainer.Gradients} become the mean over all workers. The
- * gradients of every parameter (in the model's parameter order, the same on every worker) and the loss are packed
- * into one float vector, averaged by the {@link WorkerGroup} in a single collective call, and written back in place.
- * Every worker's micro-batches hold the same number of rows, so the mean of the workers' mean gradients is the
- * gradient of the mean loss over the whole global batch.
+ * Data parallelism for any training loop: one worker's flat gradient buffer (and its loss) become the mean over all
+ * workers, in place, in one collective call. Every stage (pretraining, SFT, reward model, DPO, RL) calls this between
+ * its backward passes and its optimiser step; with equal micro-batches on every worker, the mean of the workers' mean
+ * gradients is the gradient of the mean loss over the whole global batch.
  */
 public final class GradientAveraging {
   private GradientAveraging() {}
 
-  /** Averages {@code local} over {@code group}, in place; returns the gradients with the group's mean loss. */
-  public static Trainer.Gradients average(Trainer.Gradients local, List<String> parameterOrder, WorkerGroup group) {
+  /** Averages {@code gradients} (a flat buffer) over {@code group} in place; returns the group's mean loss. */
+  public static double average(INDArray gradients, double loss, WorkerGroup group) {
     if (group.size() == 1) {
-      return local;
+      return loss;
     }
-    float[] packed = pack(local, parameterOrder);
+    long n = gradients.length();
+    if (n > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("gradients of " + n + " values do not fit one array; not supported yet");
+    }
+    float[] packed = new float[(int) n + 1];
+    if (gradients.dataType() == DataType.FLOAT && gradients.isR() && gradients.elementWiseStride() == 1) {
+      floats(gradients).get(packed, 0, (int) n);
+    } else {
+      float[] g = gradients.castTo(DataType.FLOAT).dup('c').data().asFloat();
+      System.arraycopy(g, 0, packed, 0, (int) n);
+    }
+    packed[(int) n] = (float) loss;
     group.average(packed);
-    return unpack(packed, local, parameterOrder);
+    if (gradients.dataType() == DataType.FLOAT && gradients.isR() && gradients.elementWiseStride() == 1) {
+      floats(gradients).put(packed, 0, (int) n);
+    } else {
+      float[] part = java.util.Arrays.copyOf(packed, (int) n);
+      try (INDArray values = Nd4j.createFromArray(part)) {
+        gradients.assign(values.reshape(gradients.shape()).castTo(gradients.dataType()));
+      }
+    }
+    return packed[(int) n];
   }
 
   /** The mean of one number over the group (a validation loss, say). */
@@ -37,54 +53,7 @@ public final class GradientAveraging {
     return one[0];
   }
 
-  /** Gradients in {@code order}, each flattened row-major, then the loss. */
-  static float[] pack(Trainer.Gradients gradients, List<String> order) {
-    Map<String, INDArray> byParameter = gradients.byParameter();
-    long total = 1;
-    for (String p : order) {
-      total += gradient(byParameter, p).length();
-    }
-    if (total > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("gradients of " + total + " values do not fit one array; not supported yet");
-    }
-    float[] packed = new float[(int) total];
-    int at = 0;
-    for (String p : order) {
-      try (INDArray rowMajor = gradient(byParameter, p).dup('c')) { // a fresh buffer, whatever the array's layout
-        float[] g = rowMajor.data().asFloat();
-        System.arraycopy(g, 0, packed, at, g.length);
-        at += g.length;
-      }
-    }
-    packed[at] = (float) gradients.loss();
-    return packed;
-  }
-
-  /** Writes {@code packed} back into the arrays of {@code into} (in place) and returns them with the packed loss. */
-  static Trainer.Gradients unpack(float[] packed, Trainer.Gradients into, List<String> order) {
-    int at = 0;
-    for (String p : order) {
-      INDArray g = gradient(into.byParameter(), p);
-      int n = (int) g.length();
-      float[] part = new float[n];
-      System.arraycopy(packed, at, part, 0, n);
-      try (INDArray values = Nd4j.createFromArray(part)) {
-        g.assign(values.reshape(g.shape()));
-      }
-      at += n;
-    }
-    if (at != packed.length - 1) {
-      throw new IllegalArgumentException("packed gradients have " + packed.length + " values, the parameters "
-          + (at + 1) + " (with the loss)");
-    }
-    return new Trainer.Gradients(into.byParameter(), packed[at]);
-  }
-
-  private static INDArray gradient(Map<String, INDArray> byParameter, String p) {
-    INDArray g = byParameter.get(p);
-    if (g == null) {
-      throw new IllegalArgumentException("no gradient for parameter " + p);
-    }
-    return g;
+  private static FloatBuffer floats(INDArray a) {
+    return a.data().asNioFloat().position((int) a.offset()).slice().limit((int) a.length());
   }
 }

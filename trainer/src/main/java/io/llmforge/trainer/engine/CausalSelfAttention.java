@@ -69,20 +69,25 @@ final class CausalSelfAttention {
     return x.reshape('c', b, t, h, d).permute(0, 2, 1, 3);
   }
 
+  // views of the last arrays seen (the callers pass the same buffers every step), so no shape bookkeeping per call
+  private final ViewCache qkvViews = new ViewCache();
+  private final ViewCache mergedViews = new ViewCache();
+
   void forward(INDArray qkv, INDArray out) {
-    q.assign(heads(qkv, 0));
-    k.assign(heads(qkv, 1));
-    v.assign(heads(qkv, 2));
+    INDArray[] heads = qkvViews.of(qkv, this);
+    q.assign(heads[0]);
+    k.assign(heads[1]);
+    v.assign(heads[2]);
     Ops.bmm(q, false, k, true, att, scale);  // q k^T / sqrt(D)     [B, H, T, T]
     Ops.addBroadcast(att, mask, att, 2, 3);  // + causal mask
     Ops.softmax(att, att);
     Ops.bmm(att, false, v, false, y, 1);     // att v               [B, H, T, D]
-    merged(out).assign(y);                   // heads side by side  [B*T, C]
+    mergedViews.merged(out, this).assign(y); // heads side by side  [B*T, C]
   }
 
   /** dqkv (overwritten) from dout [B*T, C]; {@code s} holds the backward scratch shared by all layers. */
   void backward(INDArray dout, INDArray dqkv, Scratch s) {
-    s.dy.assign(merged(dout));
+    s.dy.assign(s.doutViews.merged(dout, this));
     Ops.bmm(s.dy, false, v, true, s.datt, 1);   // datt = dy v^T     [B, H, T, T]
     Ops.bmm(att, true, s.dy, false, s.dv, 1);   // dv = att^T dy     [B, H, T, D]
     // softmax backward: dscores = att * (datt - sum(datt * att, last))
@@ -92,9 +97,40 @@ final class CausalSelfAttention {
     Ops.mul(s.datt, att, s.datt);                // masked entries: att = 0, so 0
     Ops.bmm(s.datt, false, k, false, s.dq, scale); // dq = dscores k / sqrt(D)
     Ops.bmm(s.datt, true, q, false, s.dk, scale);  // dk = dscores^T q / sqrt(D)
-    heads(dqkv, 0).assign(s.dq);
-    heads(dqkv, 1).assign(s.dk);
-    heads(dqkv, 2).assign(s.dv);
+    INDArray[] dheads = s.dqkvViews.of(dqkv, this);
+    dheads[0].assign(s.dq);
+    dheads[1].assign(s.dk);
+    dheads[2].assign(s.dv);
+  }
+
+  /** The [B, H, T, D] views of one array, remembered while the array (and the batch shape) stays the same. */
+  static final class ViewCache {
+    private INDArray source;
+    private int b;
+    private int t;
+    private INDArray[] views;
+
+    INDArray[] of(INDArray qkv, CausalSelfAttention a) {
+      if (qkv != source || b != a.b || t != a.t) {
+        views = new INDArray[] {a.heads(qkv, 0), a.heads(qkv, 1), a.heads(qkv, 2)};
+        remember(qkv, a);
+      }
+      return views;
+    }
+
+    INDArray merged(INDArray x, CausalSelfAttention a) {
+      if (x != source || b != a.b || t != a.t) {
+        views = new INDArray[] {a.merged(x)};
+        remember(x, a);
+      }
+      return views[0];
+    }
+
+    private void remember(INDArray x, CausalSelfAttention a) {
+      source = x;
+      b = a.b;
+      t = a.t;
+    }
   }
 
   /** Backward temporaries of one attention layer, shared by all layers (they run one at a time). */
@@ -106,6 +142,8 @@ final class CausalSelfAttention {
     final INDArray datt;
     final INDArray prod;
     final INDArray rowSum;
+    final ViewCache doutViews = new ViewCache();
+    final ViewCache dqkvViews = new ViewCache();
 
     Scratch(int b, int h, int t, int d, DataType dt) {
       dy = Nd4j.create(dt, b, h, t, d);

@@ -40,43 +40,202 @@ final class CpuKernels {
     return all.position((int) a.offset()).slice().limit((int) a.length());
   }
 
-  /** g = h * sigmoid(z), s = sigmoid(z), z = 2k (h + a h^3). */
-  static void geluForward(INDArray h, INDArray s, INDArray g) {
+  // tanh(u) = u P(u^2) / Q(u^2): the 12th convergent of Lambert's continued fraction
+  // u / (1 + u^2 / (3 + u^2 / (5 + ...))), integer coefficients divided by the constant term 7905853580625.
+  // In float, |error| < 4e-7 on [-9, 9] (tanh(9) = 1 - 3e-8, so the clamp costs nothing); only multiplies, adds, one
+  // divide and min/max, which the JIT vectorises, unlike Math.tanh or Math.exp.
+  private static final float N1 = (float) (1159525191825.0 / 7905853580625.0);
+  private static final float N2 = (float) (41247931725.0 / 7905853580625.0);
+  private static final float N3 = (float) (523783260.0 / 7905853580625.0);
+  private static final float N4 = (float) (2552550.0 / 7905853580625.0);
+  private static final float N5 = (float) (4095.0 / 7905853580625.0);
+  private static final float N6 = (float) (1.0 / 7905853580625.0);
+  private static final float D1 = (float) (3794809718700.0 / 7905853580625.0);
+  private static final float D2 = (float) (252070693875.0 / 7905853580625.0);
+  private static final float D3 = (float) (5237832600.0 / 7905853580625.0);
+  private static final float D4 = (float) (41351310.0 / 7905853580625.0);
+  private static final float D5 = (float) (120120.0 / 7905853580625.0);
+  private static final float D6 = (float) (91.0 / 7905853580625.0);
+
+  /** tanh by the rational form above (the scalar version of {@link #tanhInPlace}, for tests). */
+  static float tanh(float u) {
+    float[] one = {u};
+    tanhInPlace(one, 1);
+    return one[0];
+  }
+
+  /**
+   * t[i] = tanh(t[i]). Two loops on purpose: with the clamp in the same loop as the division, C2 (JDK 17) does not
+   * vectorise it, and the fused loop runs about 6x slower (measured 2.9 ms against 0.5 ms on 393k floats).
+   */
+  static void tanhInPlace(float[] t, int n) {
+    for (int i = 0; i < n; i++) {
+      t[i] = Math.max(-9f, Math.min(9f, t[i]));
+    }
+    for (int i = 0; i < n; i++) {
+      float x = t[i];
+      float y = x * x;
+      float num = x * (1f + y * (N1 + y * (N2 + y * (N3 + y * (N4 + y * (N5 + y * N6))))));
+      float den = 1f + y * (D1 + y * (D2 + y * (D3 + y * (D4 + y * (D5 + y * D6)))));
+      t[i] = num / den;
+    }
+  }
+
+  /** g = 0.5 h (1 + tanh(k (h + a h^3))); {@code th} keeps the tanh for backward. */
+  static void geluForward(INDArray h, INDArray th, INDArray g) {
     int n = (int) h.length();
     float[] x = scratch(0, n);
-    float[] sig = scratch(1, n);
+    float[] t = scratch(1, n);
     float[] out = scratch(2, n);
     floats(h).get(x, 0, n);
-    final float k2 = (float) Gelu.K2;
+    final float k = (float) (Gelu.K2 / 2);
     final float a = (float) Gelu.A;
     for (int i = 0; i < n; i++) {
       float v = x[i];
-      float z = k2 * (v + a * v * v * v);
-      float si = (float) (1.0 / (1.0 + Math.exp(-z)));
-      sig[i] = si;
-      out[i] = v * si;
+      t[i] = k * (v + a * v * v * v);
     }
-    floats(s).put(sig, 0, n);
+    tanhInPlace(t, n);
+    for (int i = 0; i < n; i++) {
+      out[i] = 0.5f * x[i] * (1f + t[i]);
+    }
+    floats(th).put(t, 0, n);
     floats(g).put(out, 0, n);
   }
 
-  /** dg *= s + h s (1 - s) 2k (1 + 3a h^2). */
-  static void geluBackward(INDArray h, INDArray s, INDArray dg) {
+  /** dg *= 0.5 (1 + t) + 0.5 h (1 - t^2) k (1 + 3a h^2), t the tanh kept by forward. */
+  static void geluBackward(INDArray h, INDArray th, INDArray dg) {
     int n = (int) h.length();
     float[] x = scratch(0, n);
-    float[] sig = scratch(1, n);
+    float[] t = scratch(1, n);
     float[] d = scratch(2, n);
     floats(h).get(x, 0, n);
-    floats(s).get(sig, 0, n);
+    floats(th).get(t, 0, n);
     FloatBuffer dBuf = floats(dg);
     dBuf.get(d, 0, n);
-    final float k2 = (float) Gelu.K2;
+    final float k = (float) (Gelu.K2 / 2);
     final float a3 = (float) (3 * Gelu.A);
     for (int i = 0; i < n; i++) {
       float v = x[i];
-      float si = sig[i];
-      d[i] *= si + v * si * (1f - si) * k2 * (1f + a3 * v * v);
+      float ti = t[i];
+      d[i] *= 0.5f * (1f + ti) + 0.5f * v * (1f - ti * ti) * k * (1f + a3 * v * v);
     }
-    floats(dg).put(d, 0, n);
+    dBuf.rewind();
+    dBuf.put(d, 0, n);
+  }
+
+  /** Sum of a[o, o + c): four running sums, so the additions pipeline (C2 does not vectorise float reductions). */
+  private static float sum(float[] a, int o, int c) {
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    int j = 0;
+    for (; j + 3 < c; j += 4) {
+      s0 += a[o + j];
+      s1 += a[o + j + 1];
+      s2 += a[o + j + 2];
+      s3 += a[o + j + 3];
+    }
+    for (; j < c; j++) {
+      s0 += a[o + j];
+    }
+    return (s0 + s1) + (s2 + s3);
+  }
+
+  /** LayerNorm forward over rows of [N, C]: xhat and rstd kept for backward, y = xhat * w + b. */
+  static void layerNormForward(INDArray xArr, INDArray wArr, INDArray bArr, INDArray xhatArr, INDArray rstdArr,
+      INDArray yArr, double eps) {
+    int rows = (int) xArr.size(0);
+    int c = (int) xArr.size(1);
+    int n = rows * c;
+    float[] x = scratch(0, n);
+    float[] y = scratch(1, n);
+    float[] sq = scratch(2, c);
+    float[] w = new float[c];
+    float[] b = new float[c];
+    float[] rstd = new float[rows];
+    floats(xArr).get(x, 0, n);
+    floats(wArr).get(w, 0, c);
+    floats(bArr).get(b, 0, c);
+    float e = (float) eps;
+    for (int r = 0; r < rows; r++) {
+      int o = r * c;
+      float mean = sum(x, o, c) / c;
+      for (int j = 0; j < c; j++) {
+        float d = x[o + j] - mean;
+        x[o + j] = d;
+        sq[j] = d * d;
+      }
+      float rs = (float) (1.0 / Math.sqrt(sum(sq, 0, c) / c + e));
+      rstd[r] = rs;
+      for (int j = 0; j < c; j++) {
+        float xh = x[o + j] * rs;
+        x[o + j] = xh;
+        y[o + j] = xh * w[j] + b[j];
+      }
+    }
+    floats(xhatArr).put(x, 0, n);
+    floats(rstdArr).put(rstd, 0, rows);
+    floats(yArr).put(y, 0, n);
+  }
+
+  /**
+   * LayerNorm backward: dx += rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)), dxhat = dy w; dw += sum(dy xhat),
+   * db += sum(dy) (dw, db may be null: frozen).
+   */
+  static void layerNormBackward(INDArray dyArr, INDArray xhatArr, INDArray rstdArr, INDArray wArr, INDArray dwArr,
+      INDArray dbArr, INDArray dxArr) {
+    int rows = (int) dyArr.size(0);
+    int c = (int) dyArr.size(1);
+    int n = rows * c;
+    float[] dy = scratch(0, n);
+    float[] xhat = scratch(1, n);
+    float[] dx = scratch(2, n);
+    float[] w = new float[c];
+    float[] rstd = new float[rows];
+    float[] dw = new float[c];
+    float[] db = new float[c];
+    float[] dxh = new float[c];
+    float[] prod = new float[c];
+    floats(dyArr).get(dy, 0, n);
+    floats(xhatArr).get(xhat, 0, n);
+    floats(dxArr).get(dx, 0, n);
+    floats(wArr).get(w, 0, c);
+    floats(rstdArr).get(rstd, 0, rows);
+    for (int r = 0; r < rows; r++) {
+      int o = r * c;
+      for (int j = 0; j < c; j++) {
+        float g = dy[o + j];
+        float xh = xhat[o + j];
+        float d = g * w[j];
+        dxh[j] = d;
+        prod[j] = d * xh;
+        dw[j] += g * xh;
+        db[j] += g;
+      }
+      float m1 = sum(dxh, 0, c) / c;
+      float m2 = sum(prod, 0, c) / c;
+      float rs = rstd[r];
+      for (int j = 0; j < c; j++) {
+        dx[o + j] += rs * (dxh[j] - m1 - xhat[o + j] * m2);
+      }
+    }
+    floats(dxArr).put(dx, 0, n);
+    addInto(dwArr, dw);
+    addInto(dbArr, db);
+  }
+
+  private static void addInto(INDArray target, float[] values) {
+    if (target == null) {
+      return;
+    }
+    FloatBuffer buf = floats(target);
+    float[] current = new float[values.length];
+    buf.get(current, 0, values.length);
+    for (int j = 0; j < values.length; j++) {
+      current[j] += values[j];
+    }
+    buf.rewind();
+    buf.put(current, 0, values.length);
   }
 }

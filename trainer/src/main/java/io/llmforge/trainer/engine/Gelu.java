@@ -9,7 +9,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * written as the identical {@code x * sigmoid(z)}, {@code z = 2k (x + a x^3)}: forward keeps {@code s = sigmoid(z)}
  * so backward needs no transcendental function:
  * {@code dgelu/dx = s + x s (1 - s) 2k (1 + 3a x^2)}. (ND4J's PreciseGELU is not this function, see the trainer
- * README.) The element-wise work runs as ND4J ops, or as one Java loop each way where {@link CpuKernels} is on.
+ * README.) The element-wise work runs as ND4J ops, or, where {@link CpuKernels} is on, as one vectorised Java loop
+ * each way computing the tanh form directly (the kept array then holds tanh(k (x + a x^3)) instead of s).
  */
 final class Gelu {
   static final double K2 = 2 * Math.sqrt(2 / Math.PI);

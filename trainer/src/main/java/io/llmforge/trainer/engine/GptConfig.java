@@ -1,9 +1,8 @@
 package io.llmforge.trainer.engine;
 
-import io.llmforge.trainer.reference.GptModel;
 
 /**
- * Hyper-parameters of a {@link GptModel}, the same names and meaning as nanoGPT's {@code GPTConfig}.
+ * Hyper-parameters of a {@link GptEngine}, the same names and meaning as nanoGPT's {@code GPTConfig}.
  *
  * @param vocabSize ids are in {@code [0, vocabSize)}
  * @param blockSize context length T: the model always runs on [batch, blockSize] tokens

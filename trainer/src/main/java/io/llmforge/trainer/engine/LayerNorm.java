@@ -22,8 +22,10 @@ final class LayerNorm {
   private INDArray tmp;    // [N, C]
   private INDArray dxhat;  // [N, C]
   private INDArray ones;   // [1, N]
+  private final boolean cpu;
 
   LayerNorm(Parameters p, String name) {
+    this.cpu = CpuKernels.available(p.dataType());
     this.w = p.value(name + ".weight");
     this.b = p.value(name + ".bias");
     this.dw = p.gradient(name + ".weight");
@@ -41,6 +43,10 @@ final class LayerNorm {
   }
 
   void forward(INDArray x, INDArray y) {
+    if (cpu) {
+      CpuKernels.layerNormForward(x, w, b, xhat, rstd, y, EPS);
+      return;
+    }
     Ops.meanRows(x, rowStat);                 // mean          [N]
     Ops.subColumn(x, rowStat, xhat);          // x - mean      [N, C]
     Ops.mul(xhat, xhat, tmp);
@@ -54,6 +60,10 @@ final class LayerNorm {
 
   /** Adds dL/dx to {@code dx} (the residual stream's gradient) and accumulates dw, db. */
   void backward(INDArray dy, INDArray dx) {
+    if (cpu) {
+      CpuKernels.layerNormBackward(dy, xhat, rstd, w, dw, db, dx);
+      return;
+    }
     if (dw != null) {
       Ops.mul(dy, xhat, tmp);
       Ops.gemm(ones, false, tmp, false, dw.reshape(1, dw.length()), 1, 1); // dw += sum(dy * xhat)

@@ -31,12 +31,20 @@ final class Ops {
 
   /** c = alpha * op(a) op(b) + beta * c, 2-D (BLAS gemm). beta = 1 accumulates (gradients). */
   static void gemm(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, double alpha, double beta) {
+    long start = EngineProfile.enabled() ? System.nanoTime() : 0;
     Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
+    if (start != 0) {
+      EngineProfile.record(System.nanoTime() - start);
+    }
   }
 
   /** Batched matrix product over the leading dimensions: c[i] = alpha * op(a[i]) op(b[i]). */
   static void bmm(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, double alpha) {
+    long start = EngineProfile.enabled() ? System.nanoTime() : 0;
     Nd4j.exec(new Mmul(a, b, c, alpha, 0.0, MMulTranspose.builder().transposeA(transA).transposeB(transB).build()));
+    if (start != 0) {
+      EngineProfile.record(System.nanoTime() - start);
+    }
   }
 
   /** out = a * b, element-wise, same shapes. */

@@ -161,6 +161,18 @@ public final class Parameters {
     gradients.assign(0);
   }
 
+  /**
+   * The view of tensor {@code name} inside a flat buffer aligned with {@link #gradients()} (an optimiser moment,
+   * say); the tensor must be trainable.
+   */
+  public INDArray alignedView(INDArray flat, String name) {
+    Slot slot = slots.get(name);
+    if (slot == null || !slot.spec().trainable()) {
+      throw new IllegalArgumentException(name + " is not a trainable parameter");
+    }
+    return view(flat, slot.offset(), slot.spec());
+  }
+
   /** Copies of every tensor's value by name, in layout order (for saving). */
   public Map<String, INDArray> valuesByName() {
     return Collections.unmodifiableMap(valueViews);

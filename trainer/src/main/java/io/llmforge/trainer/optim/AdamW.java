@@ -1,34 +1,39 @@
 package io.llmforge.trainer.optim;
 
-import java.util.HashMap;
-import java.util.Map;
-import java.util.function.Predicate;
+import io.llmforge.trainer.engine.Parameters;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt;
 
 /**
- * AdamW (Loshchilov and Hutter) with PyTorch's arithmetic: decoupled weight decay {@code p *= 1 - lr * wd}, then
- * the bias-corrected Adam step {@code p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)}.
- * Holds the moment estimates per parameter name and the step count: all of it goes into a checkpoint.
+ * AdamW (Loshchilov and Hutter) with PyTorch's arithmetic, on the flat buffers of {@link Parameters}: decoupled
+ * weight decay {@code p *= 1 - lr * wd} on the decayed prefix (matrices), then the bias-corrected Adam step
+ * {@code p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)} on every trainable scalar at once.
+ * The moments are flat too, aligned with the gradients; checkpoints store them per tensor by name.
  */
 public final class AdamW {
   private final double beta1;
   private final double beta2;
   private final double epsilon;
   private final double weightDecay;
-  private final Map<String, INDArray> firstMoments = new HashMap<>();
-  private final Map<String, INDArray> secondMoments = new HashMap<>();
+  private final INDArray m;
+  private final INDArray v;
+  private final INDArray tmp;
+  private final boolean cpuKernel;
   private long steps;
 
-  public AdamW(double beta1, double beta2, double epsilon, double weightDecay) {
-    this.beta1 = beta1;
-    this.beta2 = beta2;
-    this.epsilon = epsilon;
-    this.weightDecay = weightDecay;
-  }
-
-  public AdamW(OptimizerSettings settings) {
-    this(settings.beta1(), settings.beta2(), settings.epsilon(), settings.weightDecay());
+  public AdamW(OptimizerSettings s, Parameters parameters) {
+    this.beta1 = s.beta1();
+    this.beta2 = s.beta2();
+    this.epsilon = s.epsilon();
+    this.weightDecay = s.weightDecay();
+    long n = Math.max(1, parameters.trainableCount());
+    DataType dt = parameters.dataType();
+    this.m = Nd4j.zeros(dt, n);
+    this.v = Nd4j.zeros(dt, n);
+    this.tmp = Nd4j.zeros(dt, n);
+    this.cpuKernel = FusedAdamW.available(dt);
   }
 
   /** Optimiser steps taken so far (t in the bias corrections is this + 1 during the next step). */
@@ -36,60 +41,49 @@ public final class AdamW {
     return steps;
   }
 
-  /**
-   * One step over all parameters: updates each {@code parameters} array in place from the gradient of the same
-   * name. {@code decays} names the parameters that get weight decay.
-   */
-  public void step(Map<String, INDArray> parameters, Map<String, INDArray> gradients,
-      Predicate<String> decays, double learningRate) {
-    steps++;
-    double correction1 = 1 - Math.pow(beta1, steps);
-    double correction2 = 1 - Math.pow(beta2, steps);
-    for (Map.Entry<String, INDArray> e : parameters.entrySet()) {
-      String name = e.getKey();
-      INDArray p = e.getValue();
-      INDArray g = gradients.get(name);
-      if (g == null) {
-        throw new IllegalArgumentException("no gradient for parameter " + name);
-      }
-      INDArray m = firstMoments.computeIfAbsent(name, k -> p.ulike().assign(0));
-      INDArray v = secondMoments.computeIfAbsent(name, k -> p.ulike().assign(0));
-      if (decays.test(name) && weightDecay > 0) {
-        p.muli(1 - learningRate * weightDecay);
-      }
-      // Temporaries are closed at once: their memory is off-heap, and waiting for the garbage collector to free
-      // it let a 2000-step run grow by gigabytes.
-      try (INDArray scaled = g.mul(1 - beta1)) {
-        m.muli(beta1).addi(scaled);
-      }
-      try (INDArray squared = g.mul(g)) {
-        v.muli(beta2).addi(squared.muli(1 - beta2));
-      }
-      try (INDArray denominator = Transforms.sqrt(v, true)) {
-        denominator.divi(Math.sqrt(correction2)).addi(epsilon);
-        try (INDArray update = m.div(denominator)) {
-          p.subi(update.muli(learningRate / correction1));
-        }
-      }
+  /** One step: updates the trainable values of {@code p} in place from its gradients. */
+  public void step(Parameters p, double learningRate) {
+    if (p.trainableCount() == 0) {
+      steps++;
+      return;
     }
+    steps++;
+    double c1 = 1 - Math.pow(beta1, steps);
+    double c2 = 1 - Math.pow(beta2, steps);
+    if (weightDecay > 0 && p.decayedCount() > 0) {
+      p.decayedValues().muli(1 - learningRate * weightDecay);
+    }
+    INDArray values = p.trainableValues();
+    INDArray g = p.gradients();
+    if (cpuKernel) {
+      FusedAdamW.step(values, g, m, v, beta1, beta2, epsilon, learningRate / c1, 1 / Math.sqrt(c2));
+      return;
+    }
+    m.muli(beta1);
+    Nd4j.getBlasWrapper().level1().axpy(g.length(), 1 - beta1, g, m);   // m += (1 - b1) g
+    tmp.assign(g).muli(g);
+    v.muli(beta2);
+    Nd4j.getBlasWrapper().level1().axpy(g.length(), 1 - beta2, tmp, v); // v += (1 - b2) g^2
+    Nd4j.exec(new Sqrt(v, tmp));
+    tmp.muli(1 / Math.sqrt(c2)).addi(epsilon);
+    tmp.rdivi(m);                                                       // m / (sqrt(v_hat) + eps)
+    values.subi(tmp.muli(learningRate / c1));
   }
 
-  /** First moment (m) of a parameter, or null before its first step. Live array: for checkpoints. */
-  public INDArray firstMoment(String name) {
-    return firstMoments.get(name);
+  /** First moment (m), flat, aligned with {@link Parameters#gradients()}. Live: for checkpoints. */
+  public INDArray firstMoment() {
+    return m;
   }
 
-  /** Second moment (v) of a parameter, or null before its first step. Live array: for checkpoints. */
-  public INDArray secondMoment(String name) {
-    return secondMoments.get(name);
+  /** Second moment (v), flat. Live: for checkpoints. */
+  public INDArray secondMoment() {
+    return v;
   }
 
-  /** Restores the state saved from {@link #steps}, {@link #firstMoment} and {@link #secondMoment}. */
-  public void restore(long steps, Map<String, INDArray> first, Map<String, INDArray> second) {
+  /** Restores a saved state (the moments are copied into this optimiser's buffers). */
+  public void restore(long steps, INDArray first, INDArray second) {
     this.steps = steps;
-    firstMoments.clear();
-    secondMoments.clear();
-    first.forEach((k, a) -> firstMoments.put(k, a.dup()));
-    second.forEach((k, a) -> secondMoments.put(k, a.dup()));
+    m.assign(first.reshape(m.shape()));
+    v.assign(second.reshape(v.shape()));
   }
 }

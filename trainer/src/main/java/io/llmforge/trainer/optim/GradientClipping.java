@@ -1,33 +1,19 @@
 package io.llmforge.trainer.optim;
 
-import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Global-norm gradient clipping ({@code torch.nn.utils.clip_grad_norm_}): one scale for all parameters. */
+/** Global-norm gradient clipping ({@code torch.nn.utils.clip_grad_norm_}) on the flat gradient buffer. */
 public final class GradientClipping {
   private GradientClipping() {}
 
-  /** L2 norm of all gradients together, as if concatenated into one vector. */
-  public static double globalNorm(Map<String, INDArray> gradients) {
-    double sumOfSquares = 0;
-    for (INDArray g : gradients.values()) {
-      double norm = g.norm2Number().doubleValue();
-      sumOfSquares += norm * norm;
-    }
-    return Math.sqrt(sumOfSquares);
-  }
-
   /**
-   * Scales every gradient in place so that the global norm is at most {@code maxNorm} (no-op when it already is,
-   * or when {@code maxNorm} is 0). Returns the norm before clipping, which is what training logs report.
+   * Scales the gradients in place so that their L2 norm is at most {@code maxNorm} (no-op when it already is, or
+   * when {@code maxNorm} is 0). Returns the norm before clipping, which is what training logs report.
    */
-  public static double clip(Map<String, INDArray> gradients, double maxNorm) {
-    double norm = globalNorm(gradients);
+  public static double clip(INDArray gradients, double maxNorm) {
+    double norm = gradients.norm2Number().doubleValue();
     if (maxNorm > 0 && norm > maxNorm) {
-      double scale = maxNorm / (norm + 1e-6); // same guard as PyTorch
-      for (INDArray g : gradients.values()) {
-        g.muli(scale);
-      }
+      gradients.muli(maxNorm / (norm + 1e-6)); // same guard as PyTorch
     }
     return norm;
   }

@@ -1,7 +1,6 @@
 package io.llmforge.trainer.optim;
 
 import io.llmforge.trainer.pretrain.Trainer;
-import io.llmforge.trainer.reference.GptModel;
 
 import java.io.Serializable;
 
@@ -16,7 +15,7 @@ import java.io.Serializable;
  * @param beta1           AdamW first-moment decay
  * @param beta2           AdamW second-moment decay
  * @param epsilon         AdamW denominator guard
- * @param weightDecay     decoupled weight decay, applied to matrices only (see {@link GptModel#decays})
+ * @param weightDecay     decoupled weight decay, applied to matrices only and embeddings, not to biases and gains
  * @param gradClip        maximum global L2 norm of the gradient; 0 disables clipping
  * @param gradAccumSteps  micro-batches whose gradients are averaged into one optimiser step
  */

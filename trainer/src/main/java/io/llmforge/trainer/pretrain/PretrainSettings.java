@@ -11,6 +11,7 @@ import java.io.Serializable;
  * The model's vocabulary and context length are not here: they come from the shards' manifest. Serializable: data-
  * parallel training ships them to every Spark executor.
  *
+ * @param keepLast               checkpoints (step-N folders) kept; older ones are deleted
  * @param workers                data-parallel workers (Spark barrier tasks); 0 trains in this process without Spark
  * @param exchangeTimeoutSeconds how long a worker waits for its neighbour's gradients before the run fails
  */
@@ -30,6 +31,7 @@ public record PretrainSettings(
     int evalInterval,
     int evalBatches,
     int checkpointInterval,
+    int keepLast,
     int logInterval,
     double peakTflops,
     int workers,
@@ -71,6 +73,7 @@ public record PretrainSettings(
         c.intIn("eval-interval", 1, Integer.MAX_VALUE),
         c.intIn("eval-batches", 1, 1 << 20),
         c.intIn("checkpoint-interval", 1, Integer.MAX_VALUE),
+        c.intIn("keep-last", 1, 1000),
         c.intIn("log-interval", 1, Integer.MAX_VALUE),
         c.doubleIn("peak-tflops", 0, 1e6),
         c.at("distributed").intIn("workers", 0, 4096),

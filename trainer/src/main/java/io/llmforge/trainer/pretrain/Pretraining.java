@@ -10,7 +10,7 @@ import io.llmforge.trainer.metrics.Flops;
 import io.llmforge.trainer.metrics.LossCurve;
 import io.llmforge.trainer.metrics.MetricsLog;
 import io.llmforge.trainer.metrics.ProgressLine;
-import io.llmforge.trainer.reference.GptModel;
+import io.llmforge.trainer.engine.GptEngine;
 
 import io.llmforge.pipeline.shards.ShardManifest;
 import io.llmforge.pipeline.spark.JobStats;
@@ -48,6 +48,8 @@ public final class Pretraining {
   private static final String SUCCESS = "_SUCCESS";
   private static final String STATS = "stats.json";
 
+  private static final PrintStream QUIET = new PrintStream(java.io.OutputStream.nullOutputStream());
+
   private Pretraining() {}
 
   /** The whole run in this process. */
@@ -69,7 +71,8 @@ public final class Pretraining {
     if (s.overwrite()) {
       deleteRecursively(out);
     } else if (Files.exists(out.resolve(SUCCESS))) {
-      if (Checkpoint.readState(out).step() >= s.maxSteps()) {
+      Optional<Path> done = Checkpoint.latestGood(out, console);
+      if (done.isPresent() && Checkpoint.readState(done.get()).step() >= s.maxSteps()) {
         console.println("pretrain: " + out + " is finished (has " + SUCCESS + "); skipped (use --overwrite to redo)");
         return Optional.of(new JobStats().put("skipped", true).put("output", out.toString()));
       }
@@ -78,7 +81,9 @@ public final class Pretraining {
     ShardManifest manifest = ShardManifest.read(hadoop, s.shards());
     GptConfig config = s.model(manifest.vocabSize(), manifest.seqLen());
     if (s.resume() && Checkpoint.exists(out)) {
-      requireSameModel(out, config);
+      Path good = Checkpoint.latestGood(out, console).orElseThrow(() -> new IllegalStateException(out
+          + " has checkpoints but none is usable (see above); use --overwrite to start over"));
+      requireSameModel(good, config);
     } else {
       createFolder(out);
       copyTokenizer(hadoop, s.shards(), manifest, out);
@@ -96,14 +101,15 @@ public final class Pretraining {
     boolean writer = group.rank() == 0;
     ShardManifest manifest = ShardManifest.read(hadoop, s.shards());
     GptConfig config = s.model(manifest.vocabSize(), manifest.seqLen());
-    GptModel model = new GptModel(config);
+    GptEngine model = new GptEngine(config);
     Trainer trainer = new Trainer(model, s.optimizer());
     MetricsLog metrics = new MetricsLog(out.resolve(MetricsLog.FILE));
 
     TrainerState state;
-    if (s.resume() && Checkpoint.exists(out)) {
-      requireSameModel(out, config);
-      state = Checkpoint.restore(out, model, trainer.optimizer());
+    Optional<Path> good = s.resume() ? Checkpoint.latestGood(out, writer ? console : QUIET) : Optional.empty();
+    if (good.isPresent()) {
+      requireSameModel(good.get(), config);
+      state = Checkpoint.restore(good.get(), model, trainer.optimizer());
       if (writer) {
         metrics.truncateAfter(state.step());
         console.printf(Locale.ROOT, "pretrain: resuming %s at step %d (%d tokens seen)%n", out, state.step(),
@@ -116,7 +122,7 @@ public final class Pretraining {
         metrics.truncateAfter(-1);
       }
     }
-    long params = model.parameterCount();
+    long params = model.parameters().count();
     long tokensPerStep = tokensPerStep(s, config, group);
     if (writer) {
       console.printf(Locale.ROOT, "pretrain: %s, %.2fM parameters, %d train rows, %d steps of %d tokens%s%n", config,
@@ -178,7 +184,8 @@ public final class Pretraining {
         }
         if (writer && (step % s.checkpointInterval() == 0 || step == s.maxSteps())) {
           Checkpoint.save(out, model, trainer.optimizer(),
-              new TrainerState(step, tokens, batches.cursor(), config.seed()));
+              new TrainerState(step, tokens, batches.cursor(), config.seed()),
+              out.resolve(ShardManifest.TOKENIZER_FILE), s.keepLast());
         }
       }
     }
@@ -209,7 +216,7 @@ public final class Pretraining {
   }
 
   /** Mean loss over the first {@code eval-batches} batches of the val split (the same batches every time). */
-  public static double validationLoss(GptModel model, Configuration hadoop, PretrainSettings s,
+  public static double validationLoss(GptEngine model, Configuration hadoop, PretrainSettings s,
       ShardManifest manifest) {
     return validationLoss(model, hadoop, s, manifest, WorkerGroup.single());
   }
@@ -219,23 +226,23 @@ public final class Pretraining {
    * ({@code group.size() x batch-size} rows each), and the means are averaged; equal to a single process's loss
    * with the global batch size.
    */
-  public static double validationLoss(GptModel model, Configuration hadoop, PretrainSettings s,
+  public static double validationLoss(GptEngine model, Configuration hadoop, PretrainSettings s,
       ShardManifest manifest, WorkerGroup group) {
     String split = manifest.shardsOf(ShardManifest.VAL).isEmpty() ? ShardManifest.TRAIN : ShardManifest.VAL;
     double sum = 0;
     try (TokenBatches val = new TokenBatches(hadoop, s.shards(), manifest, split, s.batchSize(), group.rank(),
         group.size(), TokenBatches.Cursor.START)) {
       for (int i = 0; i < s.evalBatches(); i++) {
-        sum += model.loss(model.batch(val.next()));
+        sum += Trainer.loss(model, val.next());
       }
     }
     return GradientAveraging.average(sum / s.evalBatches(), group);
   }
 
-  private static void requireSameModel(Path out, GptConfig config) {
-    GptConfig saved = Checkpoint.readConfig(out);
+  private static void requireSameModel(Path checkpoint, GptConfig config) {
+    GptConfig saved = Checkpoint.readConfig(checkpoint);
     if (!saved.equals(config)) {
-      throw new IllegalStateException(out + " holds a checkpoint of another model (" + saved + ", this run: "
+      throw new IllegalStateException(checkpoint + " holds a checkpoint of another model (" + saved + ", this run: "
           + config + "); use --overwrite or another output");
     }
   }

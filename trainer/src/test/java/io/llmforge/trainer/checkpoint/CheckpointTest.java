@@ -1,44 +1,49 @@
 package io.llmforge.trainer.checkpoint;
 
-import io.llmforge.trainer.data.TestShards;
-import io.llmforge.trainer.data.TokenBatches;
-import io.llmforge.trainer.engine.GptConfig;
-import io.llmforge.trainer.optim.AdamW;
-import io.llmforge.trainer.optim.OptimizerSettings;
-import io.llmforge.trainer.pretrain.Trainer;
-import io.llmforge.trainer.reference.GptModel;
-
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llmforge.pipeline.shards.ShardManifest;
+import io.llmforge.trainer.data.TestShards;
+import io.llmforge.trainer.data.TokenBatches;
+import io.llmforge.trainer.engine.GptConfig;
+import io.llmforge.trainer.engine.GptEngine;
+import io.llmforge.trainer.optim.OptimizerSettings;
+import io.llmforge.trainer.pretrain.Trainer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 class CheckpointTest {
   static final GptConfig CONFIG = new GptConfig(31, 6, 1, 2, 8, 0.0, 3);
   static final OptimizerSettings OPTIM = new OptimizerSettings(5e-3, 5e-4, 2, 10, 0.9, 0.99, 1e-8, 0.1, 1.0, 1);
   static final int BATCH = 2;
 
-  /** Trains {@code steps} steps from the trainer's state and the batches' cursor. */
   static void train(Trainer trainer, TokenBatches batches, int steps) {
     for (int i = 0; i < steps; i++) {
       trainer.step(List.<int[][]>of(batches.next()));
     }
   }
 
-  static Map<String, INDArray> snapshot(GptModel model) {
-    Map<String, INDArray> copy = new LinkedHashMap<>();
-    model.parameterNames().forEach(p -> copy.put(p, model.parameter(p).dup()));
-    return copy;
+  private static Path save(Path run, Trainer t, TokenBatches batches, int keepLast) {
+    return Checkpoint.save(run, t.engine(), t.optimizer(),
+        new TrainerState(t.step(), t.step() * 12, batches.cursor(), CONFIG.seed()), null, keepLast);
   }
 
   @Test
@@ -46,57 +51,118 @@ class CheckpointTest {
     Configuration conf = new Configuration();
     Path shards = dir.resolve("shards");
     ShardManifest manifest = TestShards.write(shards, CONFIG.blockSize(), CONFIG.vocabSize(), 5, 4);
-    Path ckpt = dir.resolve("ckpt");
-
-    // Uninterrupted run: 3 steps, checkpoint, 3 more (crossing a shard boundary and an epoch).
-    GptModel model = new GptModel(CONFIG);
-    Trainer trainer = new Trainer(model, OPTIM);
-    Map<String, INDArray> expected;
+    Path run = dir.resolve("run");
+    Trainer straight = new Trainer(new GptEngine(CONFIG), OPTIM);
     try (TokenBatches batches = new TokenBatches(conf, shards.toString(), manifest, ShardManifest.TRAIN, BATCH,
         TokenBatches.Cursor.START)) {
-      train(trainer, batches, 3);
-      Checkpoint.save(ckpt, model, trainer.optimizer(),
-          new TrainerState(trainer.step(), 3L * BATCH * CONFIG.blockSize(), batches.cursor(), CONFIG.seed()));
-      train(trainer, batches, 3);
-      expected = snapshot(model);
+      train(straight, batches, 3);
+      save(run, straight, batches, 3);
+      train(straight, batches, 4);
     }
-
-    // "Killed" and restarted: a fresh process state rebuilt only from the checkpoint folder.
-    assertTrue(Checkpoint.exists(ckpt));
-    GptModel restored = new GptModel(Checkpoint.readConfig(ckpt));
-    Trainer resumed = new Trainer(restored, OPTIM);
-    TrainerState state = Checkpoint.restore(ckpt, restored, resumed.optimizer());
-    assertEquals(3, state.step());
+    Path latest = Runs.latest(run);
+    assertEquals("step-00000003", latest.getFileName().toString());
+    GptEngine engine = new GptEngine(Checkpoint.readConfig(latest));
+    Trainer resumed = new Trainer(engine, OPTIM);
+    TrainerState state = Checkpoint.restore(latest, engine, resumed.optimizer());
     assertEquals(3, resumed.step());
-    assertEquals(3L * BATCH * CONFIG.blockSize(), state.tokensSeen());
     try (TokenBatches batches = new TokenBatches(conf, shards.toString(), manifest, ShardManifest.TRAIN, BATCH,
         state.cursor())) {
-      train(resumed, batches, 3);
+      train(resumed, batches, 4);
     }
-    for (String p : restored.parameterNames()) {
-      assertTrue(expected.get(p).equalsWithEps(restored.parameter(p), 0.0), p + " differs after resume");
-    }
+    assertArrayEquals(straight.engine().parameters().trainableValues().toFloatVector(),
+        engine.parameters().trainableValues().toFloatVector(), "weights differ after resume");
+    assertArrayEquals(straight.optimizer().secondMoment().toFloatVector(),
+        resumed.optimizer().secondMoment().toFloatVector());
   }
 
   @Test
-  void savingAgainReplacesTheCheckpointAndLeavesNoTemporaries(@TempDir Path dir) {
-    GptModel model = new GptModel(CONFIG);
-    AdamW adam = new AdamW(OPTIM);
-    Path ckpt = dir.resolve("ckpt");
-    Checkpoint.save(ckpt, model, adam, new TrainerState(0, 0, TokenBatches.Cursor.START, 3));
-    Checkpoint.save(ckpt, model, adam, new TrainerState(7, 99, new TokenBatches.Cursor(1, 2, 3), 3));
-    assertEquals(new TrainerState(7, 99, new TokenBatches.Cursor(1, 2, 3), 3), Checkpoint.readState(ckpt));
-    assertEquals(CONFIG, Checkpoint.readConfig(ckpt));
-    assertEquals(1, dir.toFile().list().length, "temporaries left: " + String.join(",", dir.toFile().list()));
+  void keepsTheLastNAndPointsLatestAtTheNewest(@TempDir Path dir) throws Exception {
+    Path run = dir.resolve("run");
+    GptEngine engine = new GptEngine(CONFIG);
+    Trainer t = new Trainer(engine, OPTIM);
+    for (int step = 1; step <= 4; step++) {
+      Checkpoint.save(run, engine, t.optimizer(), new TrainerState(step, 7 * step,
+          new TokenBatches.Cursor(1, 0, step), 3), null, 2);
+    }
+    assertEquals(List.of("step-00000003", "step-00000004"),
+        Checkpoint.stepFolders(run).stream().map(p -> p.getFileName().toString()).toList());
+    assertEquals(new TrainerState(4, 28, new TokenBatches.Cursor(1, 0, 4), 3), Runs.state(run));
+    assertEquals(CONFIG, Checkpoint.readConfig(Runs.latest(run)));
+    assertTrue(Files.readString(Runs.latest(run).resolve(Checkpoint.STATE), StandardCharsets.UTF_8)
+        .contains("\"model.safetensors\""), "trainer_state.json lists the files' sha256");
   }
 
   @Test
-  void refusesWeightsOfAnotherConfig(@TempDir Path dir) {
-    Path ckpt = dir.resolve("ckpt");
-    Checkpoint.save(ckpt, new GptModel(CONFIG), new AdamW(OPTIM), new TrainerState(0, 0, TokenBatches.Cursor.START,
-        3));
-    GptModel other = new GptModel(new GptConfig(31, 6, 1, 2, 16, 0.0, 3));
-    assertThrows(IllegalArgumentException.class, () -> Checkpoint.loadWeights(ckpt, other));
+  void aTruncatedLatestCheckpointIsReportedAndThePreviousOneUsed(@TempDir Path dir) throws Exception {
+    Path run = dir.resolve("run");
+    GptEngine engine = new GptEngine(CONFIG);
+    Trainer t = new Trainer(engine, OPTIM);
+    Checkpoint.save(run, engine, t.optimizer(), new TrainerState(1, 1, TokenBatches.Cursor.START, 3), null, 3);
+    Path second = Checkpoint.save(run, engine, t.optimizer(), new TrainerState(2, 2, TokenBatches.Cursor.START, 3),
+        null, 3);
+    Path model = second.resolve(Checkpoint.MODEL);
+    try (RandomAccessFile f = new RandomAccessFile(model.toFile(), "rw")) {
+      f.setLength(f.length() / 2); // a kill mid-copy, a full disk
+    }
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    Optional<Path> good = Checkpoint.latestGood(run, new PrintStream(log, true, StandardCharsets.UTF_8));
+    assertEquals("step-00000001", good.orElseThrow().getFileName().toString());
+    String warning = log.toString(StandardCharsets.UTF_8);
+    assertTrue(warning.contains(model.toString()) && warning.contains("sha256"), warning);
+
+    // one flipped byte is caught the same way; with no good checkpoint left there is none to resume
+    Path first = good.get().resolve(Checkpoint.MODEL);
+    byte[] bytes = Files.readAllBytes(first);
+    bytes[bytes.length - 3] ^= 0x5a;
+    Files.write(first, bytes);
+    assertTrue(Checkpoint.latestGood(run, new PrintStream(new ByteArrayOutputStream())).isEmpty());
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> Checkpoint.resolve(run, new PrintStream(new ByteArrayOutputStream())));
+    assertTrue(e.getMessage().contains("no usable checkpoint"), e.getMessage());
+  }
+
+  @Test
+  void aCheckpointOfAnotherModelOrTheOldFormatIsRefusedClearly(@TempDir Path dir) throws Exception {
+    Path run = dir.resolve("run");
+    GptEngine engine = new GptEngine(CONFIG);
+    Path c = Checkpoint.save(run, engine, new Trainer(engine, OPTIM).optimizer(),
+        new TrainerState(0, 0, TokenBatches.Cursor.START, 3), null, 3);
+    GptEngine other = new GptEngine(new GptConfig(31, 6, 1, 2, 16, 0.0, 3));
+    assertThrows(IllegalArgumentException.class, () -> Checkpoint.loadWeights(c, other));
     assertFalse(Checkpoint.exists(dir.resolve("missing")));
+
+    Path legacy = dir.resolve("legacy");
+    Files.createDirectories(legacy);
+    Files.write(legacy.resolve("weights.bin"), new byte[] {0, 1, 2});
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> Checkpoint.latestGood(legacy, System.out));
+    assertTrue(e.getMessage().contains("old llmforge format"), e.getMessage());
+  }
+
+  @Test
+  void safetensorsRoundTripAndTruncationIsNamed(@TempDir Path dir) throws Exception {
+    Map<String, INDArray> tensors = new LinkedHashMap<>();
+    tensors.put("a.weight", Nd4j.createFromArray(new float[][] {{1, 2, 3}, {4, 5, 6}}));
+    tensors.put("b", Nd4j.createFromArray(new double[] {7.5, -8}));
+    INDArray flat = Nd4j.createFromArray(new float[] {0, 9, 10, 11});
+    tensors.put("view", flat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 4))); // offset views write right
+    Path file = dir.resolve("t.safetensors");
+    SafeTensors.write(file, tensors, Map.of("step", "12"));
+    byte[] raw = Files.readAllBytes(file);
+    long headerLength = java.nio.ByteBuffer.wrap(raw, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    String header = new String(raw, 8, (int) headerLength, StandardCharsets.UTF_8);
+    assertTrue(header.contains("\"a.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]}"), header);
+    assertEquals(8 + headerLength + 24 + 16 + 12, raw.length);
+
+    SafeTensors.Contents back = SafeTensors.read(file);
+    assertEquals(List.of("a.weight", "b", "view"), List.copyOf(back.tensors().keySet()));
+    assertEquals("12", back.metadata().get("step"));
+    assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, back.tensors().get("a.weight").reshape(-1).toFloatVector());
+    assertEquals(DataType.DOUBLE, back.tensors().get("b").dataType());
+    assertArrayEquals(new float[] {9, 10, 11}, back.tensors().get("view").toFloatVector());
+
+    Files.write(file, java.util.Arrays.copyOf(raw, raw.length - 5));
+    CorruptCheckpointException e = assertThrows(CorruptCheckpointException.class, () -> SafeTensors.read(file));
+    assertTrue(e.getMessage().startsWith(file.toString()) && e.getMessage().contains("truncated"), e.getMessage());
   }
 }

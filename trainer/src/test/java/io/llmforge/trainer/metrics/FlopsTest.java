@@ -1,7 +1,6 @@
 package io.llmforge.trainer.metrics;
 
 import io.llmforge.trainer.engine.GptConfig;
-import io.llmforge.trainer.reference.GptModel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,7 +13,7 @@ class FlopsTest {
   @Test
   void nanoGptFormula() {
     GptConfig c = GptConfig.nanoGptCpu(65, 1);
-    long params = 809_856; // GptModel.parameterCount() of this config
+    long params = 809_856; // GptEngine.parameters().count() of this config (fused c_attn: same count)
     double expected = 6.0 * (params - 64 * 128) + 12.0 * 4 * 4 * 32 * 64;
     assertEquals(expected, Flops.perToken(c, params), 0.0);
     assertEquals(expected * 1000 / 1e12, Flops.mfu(c, params, 1000, 1.0), 1e-15);

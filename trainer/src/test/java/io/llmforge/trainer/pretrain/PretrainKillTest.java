@@ -2,7 +2,7 @@ package io.llmforge.trainer.pretrain;
 
 import io.llmforge.trainer.checkpoint.Checkpoint;
 import io.llmforge.trainer.data.TestShards;
-import io.llmforge.trainer.reference.GptModel;
+import io.llmforge.trainer.checkpoint.Runs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,20 +41,14 @@ class PretrainKillTest {
     }
     child.destroyForcibly(); // SIGKILL
     child.waitFor();
-    long stepAtKill = Checkpoint.exists(killed) ? Checkpoint.readState(killed).step() : 0;
+    long stepAtKill = Checkpoint.exists(killed) ? Runs.state(killed).step() : 0;
     System.out.println("child killed with its last checkpoint at step " + stepAtKill + " of " + STEPS);
 
     PretrainingTest.run(PretrainingTest.settings(shards, killed, STEPS));
 
     assertTrue(stepAtKill < STEPS, "the child finished before it was killed; make the run longer");
-    assertEquals(Checkpoint.readState(straight), Checkpoint.readState(killed));
+    assertEquals(Runs.state(straight), Runs.state(killed));
     assertEquals(PretrainingTest.losses(straight), PretrainingTest.losses(killed));
-    GptModel a = new GptModel(Checkpoint.readConfig(straight));
-    GptModel b = new GptModel(Checkpoint.readConfig(killed));
-    Checkpoint.loadWeights(straight, a);
-    Checkpoint.loadWeights(killed, b);
-    for (String p : List.copyOf(a.parameterNames())) {
-      assertTrue(a.parameter(p).equalsWithEps(b.parameter(p), 0.0), p);
-    }
+    Runs.assertSameWeights(straight, killed, 0.0);
   }
 }

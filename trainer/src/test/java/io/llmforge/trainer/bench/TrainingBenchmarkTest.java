@@ -11,15 +11,15 @@ import java.io.PrintStream;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-class CharLevelBenchmarkTest {
+class TrainingBenchmarkTest {
   @Test
   void learnsARepetitiveText() {
     String text = "to be or not to be, that is the question. ".repeat(40);
-    CharLevelBenchmark bench = new CharLevelBenchmark(text);
+    TrainingBenchmark bench = TrainingBenchmark.charLevel(text);
     assertEquals(text.chars().distinct().count(), bench.vocabSize());
     GptConfig config = new GptConfig(bench.vocabSize(), 8, 1, 2, 16, 0.0, 1);
     OptimizerSettings optim = new OptimizerSettings(1e-2, 1e-3, 5, 40, 0.9, 0.99, 1e-8, 0.1, 1.0, 1);
-    CharLevelBenchmark.Result r = bench.run(config, optim, 8, 40, 20, 2,
+    TrainingBenchmark.Result r = bench.run(config, optim, 8, 40, 20, 2,
         new PrintStream(new ByteArrayOutputStream()));
     double initial = r.losses().get(0)[1];
     assertEquals(Math.log(bench.vocabSize()), initial, 0.3);
@@ -33,7 +33,7 @@ class CharLevelBenchmarkTest {
     for (int i = 0; i < data.length; i++) {
       data[i] = i;
     }
-    for (int[] row : CharLevelBenchmark.batch(data, 5, 7, new Random(3))) {
+    for (int[] row : TrainingBenchmark.batch(data, 5, 7, new Random(3))) {
       assertEquals(8, row.length);
       for (int i = 1; i < row.length; i++) {
         assertEquals(row[i - 1] + 1, row[i]);

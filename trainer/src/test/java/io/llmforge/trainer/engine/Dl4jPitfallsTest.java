@@ -1,4 +1,4 @@
-package io.llmforge.trainer.reference;
+package io.llmforge.trainer.engine;
 
 import io.llmforge.trainer.bench.EmbeddingLookupBenchmark;
 
@@ -15,7 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Pins the DL4J 1.0.0-M2.1 behaviours that {@link GptModel} works around, so that a DL4J upgrade that fixes them
+ * Pins the DL4J 1.0.0-M2.1 behaviours that the SameDiff reference (SameDiffGpt, test code) works around and that made the hand-written engine worth writing, so that a DL4J upgrade that fixes them
  * shows up here (and the work-arounds can go). The speed of {@code gather}'s backward is measured by
  * {@link EmbeddingLookupBenchmark}, not asserted.
  */
@@ -23,7 +23,7 @@ class Dl4jPitfallsTest {
   private static final int ROWS = 4;
   private static final int CLASSES = 7;
 
-  /** d(3 * loss)/d(logits) through the op, and through the composition GptModel uses. */
+  /** d(3 * loss)/d(logits) through the op, and through the composition the SameDiff reference uses. */
   private static INDArray gradientOfScaledLoss(boolean sparseOp, double scale) {
     Nd4j.getRandom().setSeed(7);
     SameDiff sd = SameDiff.create();
@@ -56,7 +56,7 @@ class Dl4jPitfallsTest {
         "the op's own gradient (per row, before the mean) is right when it is the last op");
     assertArrayEquals(sparseOnce.ravel().toDoubleVector(), sparseTriple.ravel().toDoubleVector(), 1e-12,
         "M2.1: sparseSoftmaxCrossEntropy ignores the gradient flowing into it (x3 loss, same gradient). If this "
-            + "fails, DL4J fixed it and GptModel could use the op again.");
+            + "fails, DL4J fixed it and the SameDiff reference could use the op again.");
   }
 
   /** d sum(lookup(table, ids) * upstream) / d table, by gather or by oneHot(ids) x table. */
@@ -75,10 +75,10 @@ class Dl4jPitfallsTest {
     // Row 0 is looked up three times: its gradient is the sum of those three upstream rows.
     double[] expected = {1 + 2 + 3, 10 + 20 + 30, 0, 0, 100, 1000};
     assertArrayEquals(expected, embeddingGradient(true).ravel().toDoubleVector(), 1e-6,
-        "oneHot(ids) x table, what GptModel uses, scatter-adds");
+        "oneHot(ids) x table, what the SameDiff reference uses, scatter-adds");
     double[] gather = embeddingGradient(false).ravel().toDoubleVector();
     assertNotEquals(expected[0], gather[0], 1e-6,
         "M2.1: gather's backward does not accumulate repeated ids (and is orders of magnitude slower, see "
-            + "EmbeddingLookupBenchmark). If this fails, DL4J fixed it: re-measure before switching GptModel.");
+            + "EmbeddingLookupBenchmark). If this fails, DL4J fixed it: the engine uses its own scatter-add either way.");
   }
 }

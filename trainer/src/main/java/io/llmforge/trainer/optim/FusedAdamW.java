@@ -1,0 +1,65 @@
+package io.llmforge.trainer.optim;
+
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The AdamW update as one Java loop over host memory (CPU backend, float): four reads and three writes per scalar
+ * instead of ND4J's ten passes. {@code AdamWTest} checks it against the portable path.
+ */
+final class FusedAdamW {
+  private static final boolean CPU = "CPU".equalsIgnoreCase(String.valueOf(
+      Nd4j.getExecutioner().getEnvironmentInformation().get("backend")));
+  private static final int CHUNK = 1 << 16;
+
+  private FusedAdamW() {}
+
+  static boolean available(DataType dt) {
+    return CPU && dt == DataType.FLOAT && !Boolean.getBoolean("llmforge.engine.portable");
+  }
+
+  private static FloatBuffer floats(INDArray a) {
+    return a.data().asNioFloat().position((int) a.offset()).slice().limit((int) a.length());
+  }
+
+  /** p -= stepSize * m / (sqrt(v) * vScale + eps), after m and v take in g. */
+  static void step(INDArray values, INDArray grads, INDArray first, INDArray second, double beta1, double beta2,
+      double eps, double stepSize, double vScale) {
+    FloatBuffer p = floats(values);
+    FloatBuffer g = floats(grads);
+    FloatBuffer m = floats(first);
+    FloatBuffer v = floats(second);
+    int n = (int) values.length();
+    float[] pa = new float[Math.min(n, CHUNK)];
+    float[] ga = new float[pa.length];
+    float[] ma = new float[pa.length];
+    float[] va = new float[pa.length];
+    float b1 = (float) beta1;
+    float b2 = (float) beta2;
+    float c1 = (float) (1 - beta1);
+    float c2 = (float) (1 - beta2);
+    float e = (float) eps;
+    float lr = (float) stepSize;
+    float vs = (float) vScale;
+    for (int start = 0; start < n; start += CHUNK) {
+      int len = Math.min(CHUNK, n - start);
+      p.get(start, pa, 0, len);
+      g.get(start, ga, 0, len);
+      m.get(start, ma, 0, len);
+      v.get(start, va, 0, len);
+      for (int i = 0; i < len; i++) {
+        float gi = ga[i];
+        float mi = b1 * ma[i] + c1 * gi;
+        float vi = b2 * va[i] + c2 * gi * gi;
+        ma[i] = mi;
+        va[i] = vi;
+        pa[i] -= lr * mi / ((float) Math.sqrt(vi) * vs + e);
+      }
+      p.put(start, pa, 0, len);
+      m.put(start, ma, 0, len);
+      v.put(start, va, 0, len);
+    }
+  }
+}
