@@ -36,7 +36,7 @@ final class Block {
     this.c = config.nEmbd();
     ln1 = new LayerNorm(p, prefix + "ln_1");
     cAttn = new Linear(p, prefix + "attn.c_attn", lora);
-    attention = new CausalSelfAttention(config.nHead(), config.headSize());
+    attention = new CausalSelfAttention(config.nHead(), config.headSize(), cpuKernels);
     attnProj = new Linear(p, prefix + "attn.c_proj", lora);
     ln2 = new LayerNorm(p, prefix + "ln_2");
     fc = new Linear(p, prefix + "mlp.c_fc", lora);

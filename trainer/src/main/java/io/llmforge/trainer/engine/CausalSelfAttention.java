@@ -19,6 +19,7 @@ final class CausalSelfAttention {
   /** exp() of a masked score is exactly 0 in float and double. */
   static final double MASKED = -1e9;
 
+  private final boolean cpu;
   private final int h;
   private final int d;
   private final double scale;
@@ -32,7 +33,8 @@ final class CausalSelfAttention {
   private INDArray y;   // [B, H, T, D]
   private INDArray mask; // [T, T]
 
-  CausalSelfAttention(int nHead, int headSize) {
+  CausalSelfAttention(int nHead, int headSize, boolean cpuKernels) {
+    this.cpu = cpuKernels;
     this.h = nHead;
     this.d = headSize;
     this.scale = 1.0 / Math.sqrt(headSize);
@@ -90,11 +92,15 @@ final class CausalSelfAttention {
     s.dy.assign(s.doutViews.merged(dout, this));
     Ops.bmm(s.dy, false, v, true, s.datt, 1);   // datt = dy v^T     [B, H, T, T]
     Ops.bmm(att, true, s.dy, false, s.dv, 1);   // dv = att^T dy     [B, H, T, D]
-    // softmax backward: dscores = att * (datt - sum(datt * att, last))
-    Ops.mul(s.datt, att, s.prod);
-    Ops.sumLast(s.prod, s.rowSum);
-    Ops.subBroadcast(s.datt, s.rowSum, s.datt, 0, 1, 2);
-    Ops.mul(s.datt, att, s.datt);                // masked entries: att = 0, so 0
+    // softmax backward: dscores = att * (datt - sum(datt * att, last)); masked entries have att = 0, so 0
+    if (cpu) {
+      CpuKernels.softmaxBackward(att, s.datt);
+    } else {
+      Ops.mul(s.datt, att, s.prod);
+      Ops.sumLast(s.prod, s.rowSum);
+      Ops.subBroadcast(s.datt, s.rowSum, s.datt, 0, 1, 2);
+      Ops.mul(s.datt, att, s.datt);
+    }
     Ops.bmm(s.datt, false, k, false, s.dq, scale); // dq = dscores k / sqrt(D)
     Ops.bmm(s.datt, true, q, false, s.dk, scale);  // dk = dscores^T q / sqrt(D)
     INDArray[] dheads = s.dqkvViews.of(dqkv, this);

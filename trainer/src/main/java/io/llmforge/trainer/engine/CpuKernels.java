@@ -15,7 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
 final class CpuKernels {
   private static final boolean CPU_BACKEND = "CPU".equalsIgnoreCase(String.valueOf(
       Nd4j.getExecutioner().getEnvironmentInformation().get("backend")));
-  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[5][0]);
 
   private CpuKernels() {}
 
@@ -123,23 +123,54 @@ final class CpuKernels {
     dBuf.put(d, 0, n);
   }
 
-  /** Sum of a[o, o + c): four running sums, so the additions pipeline (C2 does not vectorise float reductions). */
-  private static float sum(float[] a, int o, int c) {
-    float s0 = 0;
-    float s1 = 0;
-    float s2 = 0;
-    float s3 = 0;
-    int j = 0;
-    for (; j + 3 < c; j += 4) {
-      s0 += a[o + j];
-      s1 += a[o + j + 1];
-      s2 += a[o + j + 2];
-      s3 += a[o + j + 3];
+  /**
+   * out[r] = sum of row r of a [rows, c]. Four rows at a time with two partial sums each: eight independent addition
+   * chains, because C2 (JDK 17) does not vectorise float reductions and one chain per row is latency-bound.
+   */
+  static void rowSums(float[] a, int rows, int c, float[] out) {
+    int r = 0;
+    for (; r + 3 < rows; r += 4) {
+      int o0 = r * c;
+      int o1 = o0 + c;
+      int o2 = o1 + c;
+      int o3 = o2 + c;
+      float s0 = 0;
+      float s1 = 0;
+      float s2 = 0;
+      float s3 = 0;
+      float t0 = 0;
+      float t1 = 0;
+      float t2 = 0;
+      float t3 = 0;
+      int j = 0;
+      for (; j + 1 < c; j += 2) {
+        s0 += a[o0 + j];
+        s1 += a[o1 + j];
+        s2 += a[o2 + j];
+        s3 += a[o3 + j];
+        t0 += a[o0 + j + 1];
+        t1 += a[o1 + j + 1];
+        t2 += a[o2 + j + 1];
+        t3 += a[o3 + j + 1];
+      }
+      if (j < c) {
+        s0 += a[o0 + j];
+        s1 += a[o1 + j];
+        s2 += a[o2 + j];
+        s3 += a[o3 + j];
+      }
+      out[r] = s0 + t0;
+      out[r + 1] = s1 + t1;
+      out[r + 2] = s2 + t2;
+      out[r + 3] = s3 + t3;
     }
-    for (; j < c; j++) {
-      s0 += a[o + j];
+    for (; r < rows; r++) {
+      float sum = 0;
+      for (int j = 0; j < c; j++) {
+        sum += a[r * c + j];
+      }
+      out[r] = sum;
     }
-    return (s0 + s1) + (s2 + s3);
   }
 
   /** LayerNorm forward over rows of [N, C]: xhat and rstd kept for backward, y = xhat * w + b. */
@@ -149,25 +180,32 @@ final class CpuKernels {
     int c = (int) xArr.size(1);
     int n = rows * c;
     float[] x = scratch(0, n);
-    float[] y = scratch(1, n);
-    float[] sq = scratch(2, c);
+    float[] sq = scratch(1, n);
+    float[] y = scratch(2, n);
     float[] w = new float[c];
     float[] b = new float[c];
+    float[] mean = new float[rows];
     float[] rstd = new float[rows];
     floats(xArr).get(x, 0, n);
     floats(wArr).get(w, 0, c);
     floats(bArr).get(b, 0, c);
-    float e = (float) eps;
+    rowSums(x, rows, c, mean);
     for (int r = 0; r < rows; r++) {
+      float m = mean[r] / c;
       int o = r * c;
-      float mean = sum(x, o, c) / c;
       for (int j = 0; j < c; j++) {
-        float d = x[o + j] - mean;
+        float d = x[o + j] - m;
         x[o + j] = d;
-        sq[j] = d * d;
+        sq[o + j] = d * d;
       }
-      float rs = (float) (1.0 / Math.sqrt(sum(sq, 0, c) / c + e));
-      rstd[r] = rs;
+    }
+    rowSums(sq, rows, c, rstd);
+    for (int r = 0; r < rows; r++) {
+      rstd[r] = (float) (1.0 / Math.sqrt(rstd[r] / c + eps));
+    }
+    for (int r = 0; r < rows; r++) {
+      float rs = rstd[r];
+      int o = r * c;
       for (int j = 0; j < c; j++) {
         float xh = x[o + j] * rs;
         x[o + j] = xh;
@@ -191,12 +229,14 @@ final class CpuKernels {
     float[] dy = scratch(0, n);
     float[] xhat = scratch(1, n);
     float[] dx = scratch(2, n);
+    float[] dxh = scratch(3, n);
+    float[] prod = scratch(4, n);
     float[] w = new float[c];
     float[] rstd = new float[rows];
+    float[] m1 = new float[rows];
+    float[] m2 = new float[rows];
     float[] dw = new float[c];
     float[] db = new float[c];
-    float[] dxh = new float[c];
-    float[] prod = new float[c];
     floats(dyArr).get(dy, 0, n);
     floats(xhatArr).get(xhat, 0, n);
     floats(dxArr).get(dx, 0, n);
@@ -208,21 +248,53 @@ final class CpuKernels {
         float g = dy[o + j];
         float xh = xhat[o + j];
         float d = g * w[j];
-        dxh[j] = d;
-        prod[j] = d * xh;
+        dxh[o + j] = d;
+        prod[o + j] = d * xh;
         dw[j] += g * xh;
         db[j] += g;
       }
-      float m1 = sum(dxh, 0, c) / c;
-      float m2 = sum(prod, 0, c) / c;
+    }
+    rowSums(dxh, rows, c, m1);
+    rowSums(prod, rows, c, m2);
+    for (int r = 0; r < rows; r++) {
+      float a = m1[r] / c;
+      float bm = m2[r] / c;
       float rs = rstd[r];
+      int o = r * c;
       for (int j = 0; j < c; j++) {
-        dx[o + j] += rs * (dxh[j] - m1 - xhat[o + j] * m2);
+        dx[o + j] += rs * (dxh[o + j] - a - xhat[o + j] * bm);
       }
     }
     floats(dxArr).put(dx, 0, n);
     addInto(dwArr, dw);
     addInto(dbArr, db);
+  }
+
+  /** Softmax backward over the last dimension, in place: d = p * (d - sum(d * p)), p the softmax output. */
+  static void softmaxBackward(INDArray pArr, INDArray dArr) {
+    int n = (int) pArr.length();
+    int t = (int) pArr.size(pArr.rank() - 1);
+    int rows = n / t;
+    float[] p = scratch(0, n);
+    float[] d = scratch(1, n);
+    float[] prod = scratch(2, n);
+    float[] dots = new float[rows];
+    floats(pArr).get(p, 0, n);
+    FloatBuffer dBuf = floats(dArr);
+    dBuf.get(d, 0, n);
+    for (int i = 0; i < n; i++) {
+      prod[i] = d[i] * p[i];
+    }
+    rowSums(prod, rows, t, dots);
+    for (int r = 0; r < rows; r++) {
+      float s = dots[r];
+      int o = r * t;
+      for (int j = 0; j < t; j++) {
+        d[o + j] = p[o + j] * (d[o + j] - s);
+      }
+    }
+    dBuf.rewind();
+    dBuf.put(d, 0, n);
   }
 
   private static void addInto(INDArray target, float[] values) {

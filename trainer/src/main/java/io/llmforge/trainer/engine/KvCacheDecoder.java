@@ -280,7 +280,7 @@ public final class KvCacheDecoder {
 
     PrefillPass(int p) {
       super(p, 1);
-      attention = new CausalSelfAttention(h, d);
+      attention = new CausalSelfAttention(h, d, cpuKernels);
       attention.resize(1, p, dataType);
       y = Nd4j.create(dataType, p, c);
       last = Nd4j.create(dataType, 1, c);

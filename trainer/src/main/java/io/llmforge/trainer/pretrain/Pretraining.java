@@ -5,6 +5,7 @@ import io.llmforge.trainer.checkpoint.TrainerState;
 import io.llmforge.trainer.data.TokenBatches;
 import io.llmforge.trainer.distributed.GradientAveraging;
 import io.llmforge.trainer.distributed.WorkerGroup;
+import io.llmforge.trainer.engine.Backend;
 import io.llmforge.trainer.engine.GptConfig;
 import io.llmforge.trainer.metrics.Flops;
 import io.llmforge.trainer.metrics.LossCurve;
@@ -125,6 +126,7 @@ public final class Pretraining {
     long params = model.parameters().count();
     long tokensPerStep = tokensPerStep(s, config, group);
     if (writer) {
+      console.println("pretrain: " + Backend.describe());
       console.printf(Locale.ROOT, "pretrain: %s, %.2fM parameters, %d train rows, %d steps of %d tokens%s%n", config,
           params / 1e6, manifest.splits().getOrDefault(ShardManifest.TRAIN, new ShardManifest.Split(0, 0, 0, 0, 0))
               .rows(), s.maxSteps(), tokensPerStep,

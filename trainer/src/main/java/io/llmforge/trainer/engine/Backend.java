@@ -1,0 +1,19 @@
+package io.llmforge.trainer.engine;
+
+import java.util.Map;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** What the engine runs on, in one line for the logs: ND4J backend, BLAS, thread pools, and the CPU shortcuts. */
+public final class Backend {
+  private Backend() {}
+
+  public static String describe() {
+    Map<Object, Object> env = Nd4j.getExecutioner().getEnvironmentInformation();
+    String omp = System.getenv("OMP_NUM_THREADS");
+    String blas = System.getenv("OPENBLAS_NUM_THREADS");
+    return "ND4J " + env.get("backend") + " backend (" + env.get("blas.vendor") + "), OMP_NUM_THREADS="
+        + (omp == null ? "unset (all cores)" : omp) + ", OPENBLAS_NUM_THREADS=" + (blas == null ? "unset" : blas)
+        + ", element-wise CPU kernels " + (CpuKernels.available(org.nd4j.linalg.api.buffer.DataType.FLOAT)
+        ? "on" : "off");
+  }
+}
