@@ -6,5 +6,6 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks: print a table and write JSON under --out.",
     subcommands = {ExtractBenchCommand.class, DedupBenchCommand.class, ClassifyBenchCommand.class,
-        TokenizerBenchCommand.class, PretrainBenchCommand.class, EmbeddingBenchCommand.class})
+        TokenizerBenchCommand.class, PretrainBenchCommand.class, GenerateBenchCommand.class,
+        EmbeddingBenchCommand.class})
 final class BenchCommand {}

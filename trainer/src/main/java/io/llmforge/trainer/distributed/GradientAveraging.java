@@ -1,5 +1,6 @@
 package io.llmforge.trainer.distributed;
 
+import io.llmforge.trainer.engine.Backend;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -24,7 +25,8 @@ public final class GradientAveraging {
       throw new IllegalArgumentException("gradients of " + n + " values do not fit one array; not supported yet");
     }
     float[] packed = new float[(int) n + 1];
-    if (gradients.dataType() == DataType.FLOAT && gradients.isR() && gradients.elementWiseStride() == 1) {
+    boolean host = hostFloats(gradients);
+    if (host) {
       floats(gradients).get(packed, 0, (int) n);
     } else {
       float[] g = gradients.castTo(DataType.FLOAT).dup('c').data().asFloat();
@@ -32,7 +34,7 @@ public final class GradientAveraging {
     }
     packed[(int) n] = (float) loss;
     group.average(packed);
-    if (gradients.dataType() == DataType.FLOAT && gradients.isR() && gradients.elementWiseStride() == 1) {
+    if (host) {
       floats(gradients).put(packed, 0, (int) n);
     } else {
       float[] part = java.util.Arrays.copyOf(packed, (int) n);
@@ -51,6 +53,11 @@ public final class GradientAveraging {
     float[] one = {(float) value};
     group.average(one);
     return one[0];
+  }
+
+  /** Float, contiguous, in host memory: copied with one bulk read (on a GPU backend, through ND4J instead). */
+  private static boolean hostFloats(INDArray a) {
+    return Backend.isCpu() && a.dataType() == DataType.FLOAT && a.elementWiseStride() == 1;
   }
 
   private static FloatBuffer floats(INDArray a) {

@@ -5,7 +5,15 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /** What the engine runs on, in one line for the logs: ND4J backend, BLAS, thread pools, and the CPU shortcuts. */
 public final class Backend {
+  private static final boolean CPU = "CPU".equalsIgnoreCase(String.valueOf(
+      Nd4j.getExecutioner().getEnvironmentInformation().get("backend")));
+
   private Backend() {}
+
+  /** Whether arrays live in host memory (nd4j-native), so Java may read and write their buffers directly. */
+  public static boolean isCpu() {
+    return CPU;
+  }
 
   public static String describe() {
     Map<Object, Object> env = Nd4j.getExecutioner().getEnvironmentInformation();

@@ -13,15 +13,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code CpuKernelsTest} checks that both give the same numbers.
  */
 final class CpuKernels {
-  private static final boolean CPU_BACKEND = "CPU".equalsIgnoreCase(String.valueOf(
-      Nd4j.getExecutioner().getEnvironmentInformation().get("backend")));
   private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[5][0]);
 
   private CpuKernels() {}
 
   /** Whether the shortcuts may be used for arrays of this type (CPU backend, float, not disabled). */
   static boolean available(DataType dt) {
-    return CPU_BACKEND && dt == DataType.FLOAT && !Boolean.getBoolean("llmforge.engine.portable");
+    return Backend.isCpu() && dt == DataType.FLOAT && !Boolean.getBoolean("llmforge.engine.portable");
   }
 
   private static float[] scratch(int slot, int n) {
@@ -173,9 +171,26 @@ final class CpuKernels {
     }
   }
 
+  /**
+   * Off-heap buffers the LayerNorm kernels hand to BLAS: the row means are gemv products with a column of 1/C (BLAS
+   * vectorises them; C2 does not vectorise float reductions).
+   */
+  record RowMeans(INDArray onesOverC, INDArray meanA, INDArray meanB, INDArray wideA, INDArray wideB) {
+    static RowMeans of(int rows, int c) {
+      return new RowMeans(Nd4j.valueArrayOf(new long[] {c, 1}, 1.0f / c), Nd4j.create(DataType.FLOAT, rows, 1),
+          Nd4j.create(DataType.FLOAT, rows, 1), Nd4j.create(DataType.FLOAT, rows, c),
+          Nd4j.create(DataType.FLOAT, rows, c));
+    }
+  }
+
+  private static void rowMeans(INDArray x, RowMeans m, INDArray out, float[] into, int rows) {
+    Nd4j.gemm(x, m.onesOverC(), out, false, false, 1.0, 0.0);
+    floats(out).get(into, 0, rows);
+  }
+
   /** LayerNorm forward over rows of [N, C]: xhat and rstd kept for backward, y = xhat * w + b. */
   static void layerNormForward(INDArray xArr, INDArray wArr, INDArray bArr, INDArray xhatArr, INDArray rstdArr,
-      INDArray yArr, double eps) {
+      INDArray yArr, double eps, RowMeans m) {
     int rows = (int) xArr.size(0);
     int c = (int) xArr.size(1);
     int n = rows * c;
@@ -189,19 +204,20 @@ final class CpuKernels {
     floats(xArr).get(x, 0, n);
     floats(wArr).get(w, 0, c);
     floats(bArr).get(b, 0, c);
-    rowSums(x, rows, c, mean);
+    rowMeans(xArr, m, m.meanA(), mean, rows);
     for (int r = 0; r < rows; r++) {
-      float m = mean[r] / c;
+      float mu = mean[r];
       int o = r * c;
       for (int j = 0; j < c; j++) {
-        float d = x[o + j] - m;
+        float d = x[o + j] - mu;
         x[o + j] = d;
         sq[o + j] = d * d;
       }
     }
-    rowSums(sq, rows, c, rstd);
+    floats(m.wideA()).put(sq, 0, n);
+    rowMeans(m.wideA(), m, m.meanB(), rstd, rows); // biased variance, as PyTorch
     for (int r = 0; r < rows; r++) {
-      rstd[r] = (float) (1.0 / Math.sqrt(rstd[r] / c + eps));
+      rstd[r] = (float) (1.0 / Math.sqrt(rstd[r] + eps));
     }
     for (int r = 0; r < rows; r++) {
       float rs = rstd[r];
@@ -222,7 +238,7 @@ final class CpuKernels {
    * db += sum(dy) (dw, db may be null: frozen).
    */
   static void layerNormBackward(INDArray dyArr, INDArray xhatArr, INDArray rstdArr, INDArray wArr, INDArray dwArr,
-      INDArray dbArr, INDArray dxArr) {
+      INDArray dbArr, INDArray dxArr, RowMeans m) {
     int rows = (int) dyArr.size(0);
     int c = (int) dyArr.size(1);
     int n = rows * c;
@@ -239,7 +255,6 @@ final class CpuKernels {
     float[] db = new float[c];
     floats(dyArr).get(dy, 0, n);
     floats(xhatArr).get(xhat, 0, n);
-    floats(dxArr).get(dx, 0, n);
     floats(wArr).get(w, 0, c);
     floats(rstdArr).get(rstd, 0, rows);
     for (int r = 0; r < rows; r++) {
@@ -254,11 +269,14 @@ final class CpuKernels {
         db[j] += g;
       }
     }
-    rowSums(dxh, rows, c, m1);
-    rowSums(prod, rows, c, m2);
+    floats(m.wideA()).put(dxh, 0, n);
+    floats(m.wideB()).put(prod, 0, n);
+    rowMeans(m.wideA(), m, m.meanA(), m1, rows);
+    rowMeans(m.wideB(), m, m.meanB(), m2, rows);
+    floats(dxArr).get(dx, 0, n);
     for (int r = 0; r < rows; r++) {
-      float a = m1[r] / c;
-      float bm = m2[r] / c;
+      float a = m1[r];
+      float bm = m2[r];
       float rs = rstd[r];
       int o = r * c;
       for (int j = 0; j < c; j++) {

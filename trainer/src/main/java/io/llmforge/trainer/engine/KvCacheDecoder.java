@@ -36,8 +36,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * caller decides how to slide the window (re-prefill the row with the tokens it wants to keep, see
  * {@code Generator}).
  *
+ * <p>On the CPU backend in float, {@link #step} runs as plain Java on a heap copy of the weights ({@link CpuDecodeStep}:
+ * ND4J's per-op bookkeeping dominates one-token products), and prefill stays ND4J's batched pass.
+ *
  * <p>Cached keys and values were computed with the weights of their time: after changing the weights, {@link #reset}
- * (or re-prefill). Not thread-safe.
+ * (which also refreshes the CPU path's weight copy). Not thread-safe.
  */
 public final class KvCacheDecoder {
   /** Prefill shapes kept (prompt lengths); a longer list of lengths re-allocates the least recently used. */
@@ -59,6 +62,7 @@ public final class KvCacheDecoder {
   private final INDArray[] keys;   // L x [maxBatch, H, T, D]
   private final INDArray[] values; // L x [maxBatch, H, T, D]
   private final int[] lengths;     // tokens held by each row
+  private final CpuDecodeStep cpuStep; // null: every step through ND4J
   private final Map<Integer, StepPass> stepPasses = new HashMap<>();
   private final Map<Integer, PrefillPass> prefillPasses = new LinkedHashMap<>(PREFILL_SHAPES, 0.75f, true) {
     @Override
@@ -97,6 +101,10 @@ public final class KvCacheDecoder {
       values[layer] = Nd4j.create(dataType, maxBatch, h, t, d);
     }
     lengths = new int[maxBatch];
+    cpuStep = cpuKernels ? new CpuDecodeStep(config, maxBatch) : null;
+    if (cpuStep != null) {
+      cpuStep.snapshot(params, lora);
+    }
   }
 
   public int maxBatch() {
@@ -117,6 +125,9 @@ public final class KvCacheDecoder {
   /** Empties every row (the cached values stay in memory but are masked until overwritten). */
   public void reset() {
     Arrays.fill(lengths, 0);
+    if (cpuStep != null) {
+      cpuStep.snapshot(params, lora);
+    }
   }
 
   /**
@@ -139,6 +150,9 @@ public final class KvCacheDecoder {
     Ops.add(pass.x, wpe.get(interval(0, p), all()), pass.x);
     lengths[row] = 0; // while the pass writes the cache the row is in between; a failure leaves it empty
     INDArray logits = pass.run();
+    if (cpuStep != null) {
+      cpuStep.loadRow(row, p, keys, values);
+    }
     lengths[row] = p;
     return logits.reshape(config.vocabSize());
   }
@@ -171,6 +185,13 @@ public final class KvCacheDecoder {
     }
     checkTokens(tokenIds);
     StepPass pass = stepPasses.computeIfAbsent(n, StepPass::new);
+    if (cpuStep != null) {
+      cpuStep.step(rows, tokenIds, positions, pass.logits);
+      for (int row : rows) {
+        lengths[row]++;
+      }
+      return pass.logits;
+    }
     pass.prepare(rows, positions);
     // embeddings: x[i] = wte[token i] + wpe[position i]
     Nd4j.pullRows(wte, pass.x, 1, tokenIds);

@@ -1,23 +1,21 @@
 package io.llmforge.trainer.optim;
 
+import io.llmforge.trainer.engine.Backend;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The AdamW update as one Java loop over host memory (CPU backend, float): four reads and three writes per scalar
  * instead of ND4J's ten passes. {@code AdamWTest} checks it against the portable path.
  */
 final class FusedAdamW {
-  private static final boolean CPU = "CPU".equalsIgnoreCase(String.valueOf(
-      Nd4j.getExecutioner().getEnvironmentInformation().get("backend")));
   private static final int CHUNK = 1 << 16;
 
   private FusedAdamW() {}
 
   static boolean available(DataType dt) {
-    return CPU && dt == DataType.FLOAT && !Boolean.getBoolean("llmforge.engine.portable");
+    return Backend.isCpu() && dt == DataType.FLOAT && !Boolean.getBoolean("llmforge.engine.portable");
   }
 
   private static FloatBuffer floats(INDArray a) {

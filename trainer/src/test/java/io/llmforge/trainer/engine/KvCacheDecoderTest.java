@@ -105,13 +105,29 @@ class KvCacheDecoderTest {
     }
   }
 
+  /** In double through ND4J ops, in float through the CPU step (adapters merged into its weight copy). */
   @Test
   void loraAdaptersAreApplied() {
-    GptEngine engine = new GptEngine(TINY, DataType.DOUBLE, new LoraSettings(2, 4, 0, Set.of("attn.c_attn")),
-        n -> false);
-    GptEngineTest.perturb(engine.parameters(), 23, 0.1); // A and B included: B is no longer zero
-    assertTrue(engine.parameters().value("h.0.attn.c_attn.lora_B").norm2Number().doubleValue() > 0);
-    matchesRecomputeAtEveryPosition(engine, 2, DOUBLE_TOLERANCE);
+    for (DataType dt : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+      GptEngine engine = new GptEngine(TINY, dt, new LoraSettings(2, 4, 0, Set.of("attn.c_attn", "mlp.c_proj")),
+          n -> false);
+      GptEngineTest.perturb(engine.parameters(), 23, 0.1); // A and B included: B is no longer zero
+      assertTrue(engine.parameters().value("h.0.attn.c_attn.lora_B").norm2Number().doubleValue() > 0);
+      matchesRecomputeAtEveryPosition(engine, 2, dt == DataType.DOUBLE ? DOUBLE_TOLERANCE : FLOAT_TOLERANCE);
+    }
+  }
+
+  /** The CPU step copies the weights: a change is seen after reset(), as the class documents. */
+  @Test
+  void resetPicksUpChangedWeights() {
+    GptEngine engine = floatEngine(BLOCK16);
+    KvCacheDecoder decoder = new KvCacheDecoder(engine, 1);
+    int[] tokens = randomTokens(6, BLOCK16.vocabSize(), 51);
+    engine.parameters().value("h.1.mlp.c_fc.weight").muli(1.5);
+    decoder.reset();
+    decoder.prefill(0, Arrays.copyOf(tokens, 5));
+    double[] stepped = decoder.step(new int[] {0}, new int[] {tokens[5]}).getRow(0).toDoubleVector();
+    assertClose(stepped, recompute(engine, tokens, 6), FLOAT_TOLERANCE, "after reset");
   }
 
   /**
@@ -120,7 +136,11 @@ class KvCacheDecoderTest {
    */
   @Test
   void batchedRowsOfDifferentLengthsMatchEachRowAlone() {
-    GptEngine engine = doubleEngine(BLOCK16);
+    batchedRowsMatch(doubleEngine(BLOCK16), DOUBLE_TOLERANCE);
+    batchedRowsMatch(floatEngine(BLOCK16), FLOAT_TOLERANCE);
+  }
+
+  private static void batchedRowsMatch(GptEngine engine, double tolerance) {
     int v = BLOCK16.vocabSize();
     int[][] tokens = {randomTokens(16, v, 41), randomTokens(16, v, 42), randomTokens(16, v, 43)};
     int[] promptLengths = {2, 7, 1};
@@ -129,7 +149,7 @@ class KvCacheDecoderTest {
     int[] lengths = promptLengths.clone();
     for (int r = 0; r < 3; r++) {
       double[] logits = batched.prefill(r, Arrays.copyOf(tokens[r], lengths[r])).toDoubleVector();
-      assertClose(logits, recompute(engine, tokens[r], lengths[r]), DOUBLE_TOLERANCE, "prefill of row " + r);
+      assertClose(logits, recompute(engine, tokens[r], lengths[r]), tolerance, "prefill of row " + r);
     }
     int[][] schedule = {{0, 1, 2}, {0, 1, 2}, {2, 0}, {1}, {0, 2}, {2, 1, 0}, {0, 1, 2}};
     for (int[] rows : schedule) {
@@ -145,8 +165,8 @@ class KvCacheDecoderTest {
         // the same row alone: a fresh single-row decoder, prefilled with all but the last token, then one step
         alone.prefill(0, Arrays.copyOf(tokens[r], lengths[r] - 1));
         double[] single = alone.step(new int[] {0}, new int[] {fed[i]}).getRow(0).toDoubleVector();
-        assertClose(logits[i], single, DOUBLE_TOLERANCE, "row " + r + " at length " + lengths[r] + " vs alone");
-        assertClose(logits[i], recompute(engine, tokens[r], lengths[r]), DOUBLE_TOLERANCE,
+        assertClose(logits[i], single, tolerance, "row " + r + " at length " + lengths[r] + " vs alone");
+        assertClose(logits[i], recompute(engine, tokens[r], lengths[r]), tolerance,
             "row " + r + " at length " + lengths[r] + " vs recompute");
       }
     }
