@@ -315,6 +315,63 @@ final class CpuKernels {
     dBuf.put(d, 0, n);
   }
 
+  /**
+   * logp[i] = logits[i, target[i]] - logsumexp(logits[i]) from the softmax p of the same rows (target -1: 0). The
+   * log-sum-exp comes from the row's most likely token j, lse = logits[i, j] - log p[i, j], where p[i, j] >= 1/V, so
+   * no probability that underflows is ever taken the log of.
+   */
+  static void targetLogProbs(INDArray logits, INDArray softmax, int[] targets, INDArray out) {
+    int rows = (int) logits.size(0);
+    int v = (int) logits.size(1);
+    FloatBuffer l = floats(logits);
+    FloatBuffer p = floats(softmax);
+    float[] row = scratch(0, v);
+    float[] logp = new float[rows];
+    for (int r = 0; r < rows; r++) {
+      if (targets[r] < 0) {
+        continue;
+      }
+      p.get(r * v, row, 0, v);
+      int best = 0;
+      float bestP = row[0];
+      for (int j = 1; j < v; j++) {
+        if (row[j] > bestP) {
+          bestP = row[j];
+          best = j;
+        }
+      }
+      double lse = l.get(r * v + best) - Math.log(bestP);
+      logp[r] = (float) (l.get(r * v + targets[r]) - lse);
+    }
+    floats(out).put(logp, 0, rows);
+  }
+
+  /**
+   * In place on the softmax p [N, V]: dlogits[i] = dlogp[i] * (onehot(target[i]) - p[i]); rows without a target
+   * (-1) get 0.
+   */
+  static void logitGradients(INDArray softmax, int[] targets, INDArray dLogProbs) {
+    int rows = (int) softmax.size(0);
+    int v = (int) softmax.size(1);
+    FloatBuffer p = floats(softmax);
+    float[] g = new float[rows];
+    floats(dLogProbs).get(g, 0, rows);
+    float[] row = scratch(0, v);
+    for (int r = 0; r < rows; r++) {
+      if (targets[r] < 0) {
+        java.util.Arrays.fill(row, 0, v, 0f);
+      } else {
+        p.get(r * v, row, 0, v);
+        float gr = -g[r];
+        for (int j = 0; j < v; j++) {
+          row[j] *= gr;
+        }
+        row[targets[r]] += g[r];
+      }
+      p.put(r * v, row, 0, v);
+    }
+  }
+
   private static void addInto(INDArray target, float[] values) {
     if (target == null) {
       return;

@@ -68,6 +68,7 @@ public final class GptEngine {
   private INDArray targetValid;  // [N] 1 where a row has a target, else 0
   private INDArray rowGrad;      // [N]
   private int[] lastTokens;
+  private int[] lastTargets;
   private Block.Scratch scratch;
   private boolean hasTargets;
 
@@ -246,14 +247,21 @@ public final class GptEngine {
       for (int i = 0; i < valid.length; i++) {
         valid[i] = flatTargets[i] < 0 ? 0f : 1f;
       }
-      try (INDArray ids = Nd4j.createFromArray(flatTargets); INDArray v = Nd4j.createFromArray(valid)) {
-        targetIds.assign(ids);
-        targetValid.assign(v);
+      lastTargets = flatTargets;
+      if (cpuKernels) {
+        // softmax by ND4J (oneDNN's vectorised exp), then one Java pass for the log-probs (CpuKernels)
+        Ops.softmax(logits, scratchV);
+        CpuKernels.targetLogProbs(logits, scratchV, flatTargets, logProbs.reshape(b * t));
+      } else {
+        try (INDArray ids = Nd4j.createFromArray(flatTargets); INDArray v = Nd4j.createFromArray(valid)) {
+          targetIds.assign(ids);
+          targetValid.assign(v);
+        }
+        Nd4j.exec(new OneHot(targetIds, targetOneHot, config.vocabSize()));  // rows of -1 stay 0
+        Ops.logSoftmax(logits, logSoftmax);
+        Ops.mul(logSoftmax, targetOneHot, scratchV);
+        Ops.sumLast(scratchV, logProbs.reshape(b * t));
       }
-      Nd4j.exec(new OneHot(targetIds, targetOneHot, config.vocabSize()));  // rows of -1 stay 0
-      Ops.logSoftmax(logits, logSoftmax);
-      Ops.mul(logSoftmax, targetOneHot, scratchV);
-      Ops.sumLast(scratchV, logProbs.reshape(b * t));
     }
     return new Forward(hasTargets ? logProbs : null, xf, logits, b, t);
   }
@@ -272,10 +280,14 @@ public final class GptEngine {
         throw new IllegalStateException("dL/dlogp given but the forward pass had no targets");
       }
       // dlogits = dlogp * (onehot(target) - softmax(logits)), per row; rows without a target get none
-      Ops.mul(dLogProbs.reshape(n), targetValid, rowGrad);
-      Ops.exp(logSoftmax, scratchV);
-      Ops.sub(targetOneHot, scratchV, scratchV);
-      Ops.mulColumn(scratchV, rowGrad, scratchV);
+      if (cpuKernels) {
+        CpuKernels.logitGradients(scratchV, lastTargets, dLogProbs.reshape(n)); // softmax kept by forward
+      } else {
+        Ops.mul(dLogProbs.reshape(n), targetValid, rowGrad);
+        Ops.exp(logSoftmax, scratchV);
+        Ops.sub(targetOneHot, scratchV, scratchV);
+        Ops.mulColumn(scratchV, rowGrad, scratchV);
+      }
       Ops.gemm(scratchV, false, wte, false, dres, 1, 0);       // dxf = dlogits wte     [N, C]
       if (dwte != null) {
         Ops.gemm(scratchV, true, xf, false, dwte, 1, 1);       // dwte += dlogits^T xf  [V, C]
@@ -338,8 +350,10 @@ public final class GptEngine {
     lnf.resize(n, dataType);
     xf = Nd4j.create(dataType, n, c);
     logits = Nd4j.create(dataType, n, v);
-    logSoftmax = Nd4j.create(dataType, n, v);
-    targetOneHot = Nd4j.create(dataType, n, v);
+    if (!cpuKernels) { // the CPU path keeps only the softmax (in scratchV)
+      logSoftmax = Nd4j.create(dataType, n, v);
+      targetOneHot = Nd4j.create(dataType, n, v);
+    }
     scratchV = Nd4j.create(dataType, n, v);
     logProbs = Nd4j.create(dataType, b, t);
     dres = Nd4j.create(dataType, n, c);
