@@ -3,14 +3,14 @@ package io.llmforge.trainer.engine;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * CPU-only shortcuts for element-wise chains that ND4J would run as many separate passes (each with its own JNI
  * call and memory sweep): the data is copied into a Java array in one bulk read, transformed in one loop that the JIT
  * vectorises, and written back in one bulk write. Only for float arrays in host memory (the CPU backend); the
- * engine uses them when {@link #available()} and otherwise the portable {@link Ops} compositions, and
- * {@code CpuKernelsTest} checks that both give the same numbers.
+ * engine uses them when {@link #available} and otherwise the portable {@link Ops} compositions (GptEngineTest checks
+ * that both give the same gradients). Each kernel splits its rows or elements over {@link CpuThreads}, the same
+ * number of threads OpenMP uses for the ND4J ops around it.
  */
 final class CpuKernels {
   private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[5][0]);
@@ -81,44 +81,46 @@ final class CpuKernels {
 
   /** g = 0.5 h (1 + tanh(k (h + a h^3))); {@code th} keeps the tanh for backward. */
   static void geluForward(INDArray h, INDArray th, INDArray g) {
-    int n = (int) h.length();
-    float[] x = scratch(0, n);
-    float[] t = scratch(1, n);
-    float[] out = scratch(2, n);
-    floats(h).get(x, 0, n);
     final float k = (float) (Gelu.K2 / 2);
     final float a = (float) Gelu.A;
-    for (int i = 0; i < n; i++) {
-      float v = x[i];
-      t[i] = k * (v + a * v * v * v);
-    }
-    tanhInPlace(t, n);
-    for (int i = 0; i < n; i++) {
-      out[i] = 0.5f * x[i] * (1f + t[i]);
-    }
-    floats(th).put(t, 0, n);
-    floats(g).put(out, 0, n);
+    CpuThreads.forRanges((int) h.length(), 1 << 14, (index, from, to) -> {
+      int n = to - from;
+      float[] x = scratch(0, n);
+      float[] t = scratch(1, n);
+      float[] out = scratch(2, n);
+      floats(h).get(from, x, 0, n);
+      for (int i = 0; i < n; i++) {
+        float v = x[i];
+        t[i] = k * (v + a * v * v * v);
+      }
+      tanhInPlace(t, n);
+      for (int i = 0; i < n; i++) {
+        out[i] = 0.5f * x[i] * (1f + t[i]);
+      }
+      floats(th).put(from, t, 0, n);
+      floats(g).put(from, out, 0, n);
+    });
   }
 
   /** dg *= 0.5 (1 + t) + 0.5 h (1 - t^2) k (1 + 3a h^2), t the tanh kept by forward. */
   static void geluBackward(INDArray h, INDArray th, INDArray dg) {
-    int n = (int) h.length();
-    float[] x = scratch(0, n);
-    float[] t = scratch(1, n);
-    float[] d = scratch(2, n);
-    floats(h).get(x, 0, n);
-    floats(th).get(t, 0, n);
-    FloatBuffer dBuf = floats(dg);
-    dBuf.get(d, 0, n);
     final float k = (float) (Gelu.K2 / 2);
     final float a3 = (float) (3 * Gelu.A);
-    for (int i = 0; i < n; i++) {
-      float v = x[i];
-      float ti = t[i];
-      d[i] *= 0.5f * (1f + ti) + 0.5f * v * (1f - ti * ti) * k * (1f + a3 * v * v);
-    }
-    dBuf.rewind();
-    dBuf.put(d, 0, n);
+    CpuThreads.forRanges((int) h.length(), 1 << 14, (index, from, to) -> {
+      int n = to - from;
+      float[] x = scratch(0, n);
+      float[] t = scratch(1, n);
+      float[] d = scratch(2, n);
+      floats(h).get(from, x, 0, n);
+      floats(th).get(from, t, 0, n);
+      floats(dg).get(from, d, 0, n);
+      for (int i = 0; i < n; i++) {
+        float v = x[i];
+        float ti = t[i];
+        d[i] *= 0.5f * (1f + ti) + 0.5f * v * (1f - ti * ti) * k * (1f + a3 * v * v);
+      }
+      floats(dg).put(from, d, 0, n);
+    });
   }
 
   /**
@@ -171,66 +173,51 @@ final class CpuKernels {
     }
   }
 
-  /**
-   * Off-heap buffers the LayerNorm kernels hand to BLAS: the row means are gemv products with a column of 1/C (BLAS
-   * vectorises them; C2 does not vectorise float reductions).
-   */
-  record RowMeans(INDArray onesOverC, INDArray meanA, INDArray meanB, INDArray wideA, INDArray wideB) {
-    static RowMeans of(int rows, int c) {
-      return new RowMeans(Nd4j.valueArrayOf(new long[] {c, 1}, 1.0f / c), Nd4j.create(DataType.FLOAT, rows, 1),
-          Nd4j.create(DataType.FLOAT, rows, 1), Nd4j.create(DataType.FLOAT, rows, c),
-          Nd4j.create(DataType.FLOAT, rows, c));
-    }
-  }
-
-  private static void rowMeans(INDArray x, RowMeans m, INDArray out, float[] into, int rows) {
-    Nd4j.gemm(x, m.onesOverC(), out, false, false, 1.0, 0.0);
-    floats(out).get(into, 0, rows);
-  }
-
   /** LayerNorm forward over rows of [N, C]: xhat and rstd kept for backward, y = xhat * w + b. */
   static void layerNormForward(INDArray xArr, INDArray wArr, INDArray bArr, INDArray xhatArr, INDArray rstdArr,
-      INDArray yArr, double eps, RowMeans m) {
-    int rows = (int) xArr.size(0);
+      INDArray yArr, double eps) {
+    int rowsAll = (int) xArr.size(0);
     int c = (int) xArr.size(1);
-    int n = rows * c;
-    float[] x = scratch(0, n);
-    float[] sq = scratch(1, n);
-    float[] y = scratch(2, n);
     float[] w = new float[c];
     float[] b = new float[c];
-    float[] mean = new float[rows];
-    float[] rstd = new float[rows];
-    floats(xArr).get(x, 0, n);
     floats(wArr).get(w, 0, c);
     floats(bArr).get(b, 0, c);
-    rowMeans(xArr, m, m.meanA(), mean, rows);
-    for (int r = 0; r < rows; r++) {
-      float mu = mean[r];
-      int o = r * c;
-      for (int j = 0; j < c; j++) {
-        float d = x[o + j] - mu;
-        x[o + j] = d;
-        sq[o + j] = d * d;
+    CpuThreads.forRanges(rowsAll, Math.max(1, (1 << 13) / c), (index, from, to) -> {
+      int rows = to - from;
+      int n = rows * c;
+      float[] x = scratch(0, n);
+      float[] sq = scratch(1, n);
+      float[] y = scratch(2, n);
+      float[] mean = new float[rows];
+      float[] rstd = new float[rows];
+      floats(xArr).get(from * c, x, 0, n);
+      rowSums(x, rows, c, mean);
+      for (int r = 0; r < rows; r++) {
+        float mu = mean[r] / c;
+        int o = r * c;
+        for (int j = 0; j < c; j++) {
+          float d = x[o + j] - mu;
+          x[o + j] = d;
+          sq[o + j] = d * d;
+        }
       }
-    }
-    floats(m.wideA()).put(sq, 0, n);
-    rowMeans(m.wideA(), m, m.meanB(), rstd, rows); // biased variance, as PyTorch
-    for (int r = 0; r < rows; r++) {
-      rstd[r] = (float) (1.0 / Math.sqrt(rstd[r] + eps));
-    }
-    for (int r = 0; r < rows; r++) {
-      float rs = rstd[r];
-      int o = r * c;
-      for (int j = 0; j < c; j++) {
-        float xh = x[o + j] * rs;
-        x[o + j] = xh;
-        y[o + j] = xh * w[j] + b[j];
+      rowSums(sq, rows, c, rstd);
+      for (int r = 0; r < rows; r++) {
+        rstd[r] = (float) (1.0 / Math.sqrt(rstd[r] / c + eps)); // biased variance, as PyTorch
       }
-    }
-    floats(xhatArr).put(x, 0, n);
-    floats(rstdArr).put(rstd, 0, rows);
-    floats(yArr).put(y, 0, n);
+      for (int r = 0; r < rows; r++) {
+        float rs = rstd[r];
+        int o = r * c;
+        for (int j = 0; j < c; j++) {
+          float xh = x[o + j] * rs;
+          x[o + j] = xh;
+          y[o + j] = xh * w[j] + b[j];
+        }
+      }
+      floats(xhatArr).put(from * c, x, 0, n);
+      floats(rstdArr).put(from, rstd, 0, rows);
+      floats(yArr).put(from * c, y, 0, n);
+    });
   }
 
   /**
@@ -238,81 +225,92 @@ final class CpuKernels {
    * db += sum(dy) (dw, db may be null: frozen).
    */
   static void layerNormBackward(INDArray dyArr, INDArray xhatArr, INDArray rstdArr, INDArray wArr, INDArray dwArr,
-      INDArray dbArr, INDArray dxArr, RowMeans m) {
-    int rows = (int) dyArr.size(0);
+      INDArray dbArr, INDArray dxArr) {
+    int rowsAll = (int) dyArr.size(0);
     int c = (int) dyArr.size(1);
-    int n = rows * c;
-    float[] dy = scratch(0, n);
-    float[] xhat = scratch(1, n);
-    float[] dx = scratch(2, n);
-    float[] dxh = scratch(3, n);
-    float[] prod = scratch(4, n);
     float[] w = new float[c];
-    float[] rstd = new float[rows];
-    float[] m1 = new float[rows];
-    float[] m2 = new float[rows];
-    float[] dw = new float[c];
-    float[] db = new float[c];
-    floats(dyArr).get(dy, 0, n);
-    floats(xhatArr).get(xhat, 0, n);
     floats(wArr).get(w, 0, c);
-    floats(rstdArr).get(rstd, 0, rows);
-    for (int r = 0; r < rows; r++) {
-      int o = r * c;
+    int minRows = Math.max(1, (1 << 13) / c);
+    float[][] dwParts = new float[CpuThreads.ranges(rowsAll, minRows)][c];
+    float[][] dbParts = new float[dwParts.length][c];
+    CpuThreads.forRanges(rowsAll, minRows, (index, from, to) -> {
+      int rows = to - from;
+      int n = rows * c;
+      float[] dy = scratch(0, n);
+      float[] xhat = scratch(1, n);
+      float[] dx = scratch(2, n);
+      float[] dxh = scratch(3, n);
+      float[] prod = scratch(4, n);
+      float[] rstd = new float[rows];
+      float[] m1 = new float[rows];
+      float[] m2 = new float[rows];
+      float[] dw = dwParts[index];
+      float[] db = dbParts[index];
+      floats(dyArr).get(from * c, dy, 0, n);
+      floats(xhatArr).get(from * c, xhat, 0, n);
+      floats(dxArr).get(from * c, dx, 0, n);
+      floats(rstdArr).get(from, rstd, 0, rows);
+      for (int r = 0; r < rows; r++) {
+        int o = r * c;
+        for (int j = 0; j < c; j++) {
+          float g = dy[o + j];
+          float xh = xhat[o + j];
+          float d = g * w[j];
+          dxh[o + j] = d;
+          prod[o + j] = d * xh;
+          dw[j] += g * xh;
+          db[j] += g;
+        }
+      }
+      rowSums(dxh, rows, c, m1);
+      rowSums(prod, rows, c, m2);
+      for (int r = 0; r < rows; r++) {
+        float a = m1[r] / c;
+        float bm = m2[r] / c;
+        float rs = rstd[r];
+        int o = r * c;
+        for (int j = 0; j < c; j++) {
+          dx[o + j] += rs * (dxh[o + j] - a - xhat[o + j] * bm);
+        }
+      }
+      floats(dxArr).put(from * c, dx, 0, n);
+    });
+    for (int i = 1; i < dwParts.length; i++) {
       for (int j = 0; j < c; j++) {
-        float g = dy[o + j];
-        float xh = xhat[o + j];
-        float d = g * w[j];
-        dxh[o + j] = d;
-        prod[o + j] = d * xh;
-        dw[j] += g * xh;
-        db[j] += g;
+        dwParts[0][j] += dwParts[i][j];
+        dbParts[0][j] += dbParts[i][j];
       }
     }
-    floats(m.wideA()).put(dxh, 0, n);
-    floats(m.wideB()).put(prod, 0, n);
-    rowMeans(m.wideA(), m, m.meanA(), m1, rows);
-    rowMeans(m.wideB(), m, m.meanB(), m2, rows);
-    floats(dxArr).get(dx, 0, n);
-    for (int r = 0; r < rows; r++) {
-      float a = m1[r];
-      float bm = m2[r];
-      float rs = rstd[r];
-      int o = r * c;
-      for (int j = 0; j < c; j++) {
-        dx[o + j] += rs * (dxh[o + j] - a - xhat[o + j] * bm);
-      }
-    }
-    floats(dxArr).put(dx, 0, n);
-    addInto(dwArr, dw);
-    addInto(dbArr, db);
+    addInto(dwArr, dwParts[0]);
+    addInto(dbArr, dbParts[0]);
   }
 
   /** Softmax backward over the last dimension, in place: d = p * (d - sum(d * p)), p the softmax output. */
   static void softmaxBackward(INDArray pArr, INDArray dArr) {
-    int n = (int) pArr.length();
     int t = (int) pArr.size(pArr.rank() - 1);
-    int rows = n / t;
-    float[] p = scratch(0, n);
-    float[] d = scratch(1, n);
-    float[] prod = scratch(2, n);
-    float[] dots = new float[rows];
-    floats(pArr).get(p, 0, n);
-    FloatBuffer dBuf = floats(dArr);
-    dBuf.get(d, 0, n);
-    for (int i = 0; i < n; i++) {
-      prod[i] = d[i] * p[i];
-    }
-    rowSums(prod, rows, t, dots);
-    for (int r = 0; r < rows; r++) {
-      float s = dots[r];
-      int o = r * t;
-      for (int j = 0; j < t; j++) {
-        d[o + j] = p[o + j] * (d[o + j] - s);
+    int rowsAll = (int) (pArr.length() / t);
+    CpuThreads.forRanges(rowsAll, Math.max(1, (1 << 13) / t), (index, from, to) -> {
+      int rows = to - from;
+      int n = rows * t;
+      float[] p = scratch(0, n);
+      float[] d = scratch(1, n);
+      float[] prod = scratch(2, n);
+      float[] dots = new float[rows];
+      floats(pArr).get(from * t, p, 0, n);
+      floats(dArr).get(from * t, d, 0, n);
+      for (int i = 0; i < n; i++) {
+        prod[i] = d[i] * p[i];
       }
-    }
-    dBuf.rewind();
-    dBuf.put(d, 0, n);
+      rowSums(prod, rows, t, dots);
+      for (int r = 0; r < rows; r++) {
+        float s = dots[r];
+        int o = r * t;
+        for (int j = 0; j < t; j++) {
+          d[o + j] = p[o + j] * (d[o + j] - s);
+        }
+      }
+      floats(dArr).put(from * t, d, 0, n);
+    });
   }
 
   /**
@@ -321,29 +319,31 @@ final class CpuKernels {
    * no probability that underflows is ever taken the log of.
    */
   static void targetLogProbs(INDArray logits, INDArray softmax, int[] targets, INDArray out) {
-    int rows = (int) logits.size(0);
+    int rowsAll = (int) logits.size(0);
     int v = (int) logits.size(1);
-    FloatBuffer l = floats(logits);
-    FloatBuffer p = floats(softmax);
-    float[] row = scratch(0, v);
-    float[] logp = new float[rows];
-    for (int r = 0; r < rows; r++) {
-      if (targets[r] < 0) {
-        continue;
-      }
-      p.get(r * v, row, 0, v);
-      int best = 0;
-      float bestP = row[0];
-      for (int j = 1; j < v; j++) {
-        if (row[j] > bestP) {
-          bestP = row[j];
-          best = j;
+    float[] logp = new float[rowsAll];
+    CpuThreads.forRanges(rowsAll, Math.max(1, (1 << 14) / v), (index, from, to) -> {
+      FloatBuffer l = floats(logits);
+      FloatBuffer p = floats(softmax);
+      float[] row = scratch(0, v);
+      for (int r = from; r < to; r++) {
+        if (targets[r] < 0) {
+          continue;
         }
+        p.get(r * v, row, 0, v);
+        int best = 0;
+        float bestP = row[0];
+        for (int j = 1; j < v; j++) {
+          if (row[j] > bestP) {
+            bestP = row[j];
+            best = j;
+          }
+        }
+        double lse = l.get(r * v + best) - Math.log(bestP);
+        logp[r] = (float) (l.get(r * v + targets[r]) - lse);
       }
-      double lse = l.get(r * v + best) - Math.log(bestP);
-      logp[r] = (float) (l.get(r * v + targets[r]) - lse);
-    }
-    floats(out).put(logp, 0, rows);
+    });
+    floats(out).put(logp, 0, rowsAll);
   }
 
   /**
@@ -351,25 +351,27 @@ final class CpuKernels {
    * (-1) get 0.
    */
   static void logitGradients(INDArray softmax, int[] targets, INDArray dLogProbs) {
-    int rows = (int) softmax.size(0);
+    int rowsAll = (int) softmax.size(0);
     int v = (int) softmax.size(1);
-    FloatBuffer p = floats(softmax);
-    float[] g = new float[rows];
-    floats(dLogProbs).get(g, 0, rows);
-    float[] row = scratch(0, v);
-    for (int r = 0; r < rows; r++) {
-      if (targets[r] < 0) {
-        java.util.Arrays.fill(row, 0, v, 0f);
-      } else {
-        p.get(r * v, row, 0, v);
-        float gr = -g[r];
-        for (int j = 0; j < v; j++) {
-          row[j] *= gr;
+    float[] g = new float[rowsAll];
+    floats(dLogProbs).get(g, 0, rowsAll);
+    CpuThreads.forRanges(rowsAll, Math.max(1, (1 << 14) / v), (index, from, to) -> {
+      FloatBuffer p = floats(softmax);
+      float[] row = scratch(0, v);
+      for (int r = from; r < to; r++) {
+        if (targets[r] < 0) {
+          java.util.Arrays.fill(row, 0, v, 0f);
+        } else {
+          p.get(r * v, row, 0, v);
+          float gr = -g[r];
+          for (int j = 0; j < v; j++) {
+            row[j] *= gr;
+          }
+          row[targets[r]] += g[r];
         }
-        row[targets[r]] += g[r];
+        p.put(r * v, row, 0, v);
       }
-      p.put(r * v, row, 0, v);
-    }
+    });
   }
 
   private static void addInto(INDArray target, float[] values) {

@@ -23,7 +23,6 @@ final class LayerNorm {
   private INDArray dxhat;  // [N, C]
   private INDArray ones;   // [1, N]
   private final boolean cpu;
-  private CpuKernels.RowMeans rowMeans;
 
   LayerNorm(Parameters p, String name) {
     this.cpu = CpuKernels.available(p.dataType());
@@ -41,14 +40,11 @@ final class LayerNorm {
     tmp = Nd4j.create(dt, n, c);
     dxhat = Nd4j.create(dt, n, c);
     ones = Nd4j.ones(dt, 1, n);
-    if (cpu) {
-      rowMeans = CpuKernels.RowMeans.of(n, c);
-    }
   }
 
   void forward(INDArray x, INDArray y) {
     if (cpu) {
-      CpuKernels.layerNormForward(x, w, b, xhat, rstd, y, EPS, rowMeans);
+      CpuKernels.layerNormForward(x, w, b, xhat, rstd, y, EPS);
       return;
     }
     Ops.meanRows(x, rowStat);                 // mean          [N]
@@ -65,7 +61,7 @@ final class LayerNorm {
   /** Adds dL/dx to {@code dx} (the residual stream's gradient) and accumulates dw, db. */
   void backward(INDArray dy, INDArray dx) {
     if (cpu) {
-      CpuKernels.layerNormBackward(dy, xhat, rstd, w, dw, db, dx, rowMeans);
+      CpuKernels.layerNormBackward(dy, xhat, rstd, w, dw, db, dx);
       return;
     }
     if (dw != null) {

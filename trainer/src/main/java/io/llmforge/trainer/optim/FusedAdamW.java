@@ -1,6 +1,7 @@
 package io.llmforge.trainer.optim;
 
 import io.llmforge.trainer.engine.Backend;
+import io.llmforge.trainer.engine.CpuThreads;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -22,18 +23,9 @@ final class FusedAdamW {
     return a.data().asNioFloat().position((int) a.offset()).slice().limit((int) a.length());
   }
 
-  /** p -= stepSize * m / (sqrt(v) * vScale + eps), after m and v take in g. */
+  /** p -= stepSize * m / (sqrt(v) * vScale + eps), after m and v take in g; split over the CPU kernel threads. */
   static void step(INDArray values, INDArray grads, INDArray first, INDArray second, double beta1, double beta2,
       double eps, double stepSize, double vScale) {
-    FloatBuffer p = floats(values);
-    FloatBuffer g = floats(grads);
-    FloatBuffer m = floats(first);
-    FloatBuffer v = floats(second);
-    int n = (int) values.length();
-    float[] pa = new float[Math.min(n, CHUNK)];
-    float[] ga = new float[pa.length];
-    float[] ma = new float[pa.length];
-    float[] va = new float[pa.length];
     float b1 = (float) beta1;
     float b2 = (float) beta2;
     float c1 = (float) (1 - beta1);
@@ -41,23 +33,34 @@ final class FusedAdamW {
     float e = (float) eps;
     float lr = (float) stepSize;
     float vs = (float) vScale;
-    for (int start = 0; start < n; start += CHUNK) {
-      int len = Math.min(CHUNK, n - start);
-      p.get(start, pa, 0, len);
-      g.get(start, ga, 0, len);
-      m.get(start, ma, 0, len);
-      v.get(start, va, 0, len);
-      for (int i = 0; i < len; i++) {
-        float gi = ga[i];
-        float mi = b1 * ma[i] + c1 * gi;
-        float vi = b2 * va[i] + c2 * gi * gi;
-        ma[i] = mi;
-        va[i] = vi;
-        pa[i] -= lr * mi / ((float) Math.sqrt(vi) * vs + e);
+    CpuThreads.forRanges((int) values.length(), 1 << 15, (index, from, to) -> {
+      FloatBuffer p = floats(values);
+      FloatBuffer g = floats(grads);
+      FloatBuffer m = floats(first);
+      FloatBuffer v = floats(second);
+      int chunk = Math.min(CHUNK, to - from);
+      float[] pa = new float[chunk];
+      float[] ga = new float[chunk];
+      float[] ma = new float[chunk];
+      float[] va = new float[chunk];
+      for (int start = from; start < to; start += CHUNK) {
+        int len = Math.min(CHUNK, to - start);
+        p.get(start, pa, 0, len);
+        g.get(start, ga, 0, len);
+        m.get(start, ma, 0, len);
+        v.get(start, va, 0, len);
+        for (int i = 0; i < len; i++) {
+          float gi = ga[i];
+          float mi = b1 * ma[i] + c1 * gi;
+          float vi = b2 * va[i] + c2 * gi * gi;
+          ma[i] = mi;
+          va[i] = vi;
+          pa[i] -= lr * mi / ((float) Math.sqrt(vi) * vs + e);
+        }
+        p.put(start, pa, 0, len);
+        m.put(start, ma, 0, len);
+        v.put(start, va, 0, len);
       }
-      p.put(start, pa, 0, len);
-      m.put(start, ma, 0, len);
-      v.put(start, va, 0, len);
-    }
+    });
   }
 }

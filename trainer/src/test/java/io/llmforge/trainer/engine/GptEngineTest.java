@@ -142,6 +142,29 @@ class GptEngineTest {
     assertTrue(relativeError(fast.parameters().gradients(), portable.parameters().gradients()) < 1e-5);
   }
 
+  /** The CPU kernels split over three threads give what one thread gives (the tests otherwise run with one). */
+  @Test
+  void cpuKernelsSplitOverThreadsGiveTheSameGradients() {
+    int[][] x = tokens(1);
+    int[][] y = targets(2, true);
+    INDArray w = random(DataType.FLOAT, 3, B, T);
+    float[][] grads = new float[2][];
+    for (int run = 0; run < 2; run++) {
+      CpuThreads.setThreadsForTests(run == 0 ? 1 : 3);
+      try {
+        GptEngine e = new GptEngine(TINY);
+        perturb(e.parameters(), 11, 0.05);
+        e.parameters().zeroGradients();
+        e.forward(x, y);
+        e.backward(w, null);
+        grads[run] = e.parameters().gradients().toFloatVector();
+      } finally {
+        CpuThreads.setThreadsForTests(1);
+      }
+    }
+    assertTrue(relativeError(Nd4j.createFromArray(grads[1]), Nd4j.createFromArray(grads[0])) < 1e-6);
+  }
+
   @Test
   void loraAndFrozenBaseEqualSameDiffInDouble() {
     LoraSettings lora = new LoraSettings(4, 8, 0, Set.of("attn.c_attn", "mlp.c_proj"));
