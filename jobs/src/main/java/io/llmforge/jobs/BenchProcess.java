@@ -102,6 +102,30 @@ final class BenchProcess {
     return v instanceof Number n ? n.doubleValue() : Double.NaN;
   }
 
+  /** One thread count's measurements: this trainer's run and PyTorch's runs (one per thread environment). */
+  record Sides(Map<String, Object> ours, List<Map<String, Object>> torchRuns) {
+    /** PyTorch's fastest run by {@code key}, or a "skipped" result when it did not run. */
+    Map<String, Object> bestTorch(String key) {
+      return torchRuns.isEmpty() ? Map.of("skipped", "--python \"\"") : best(torchRuns, key);
+    }
+  }
+
+  /**
+   * Both sides at {@code n} threads: this trainer with OpenMP = OpenBLAS = n (its fastest pair, measured), PyTorch
+   * (unless {@code torch} is null) with OpenBLAS 1 and, for n > 1, also n, since which is faster depends on the machine.
+   */
+  static Sides measure(int n, List<String> ours, List<String> torch) {
+    Map<String, Object> our = run("llmforge", ours, threads(n, n));
+    List<Map<String, Object>> torchRuns = new ArrayList<>();
+    if (torch != null) {
+      torchRuns.add(run("pytorch", torch, threads(n, 1)));
+      if (n > 1) {
+        torchRuns.add(run("pytorch", torch, threads(n, n)));
+      }
+    }
+    return new Sides(our, torchRuns);
+  }
+
   /** The faster of several runs of the same side (by {@code key}); skipped runs lose. */
   static Map<String, Object> best(List<Map<String, Object>> runs, String key) {
     Map<String, Object> best = runs.get(0);

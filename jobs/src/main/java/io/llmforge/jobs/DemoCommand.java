@@ -7,6 +7,7 @@ import io.llmforge.pipeline.spark.JobStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.llmforge.trainer.generate.Sampler;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -25,6 +26,9 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Run the whole flow end to end on a generated crawl (no network, no external data).")
 final class DemoCommand implements Callable<Integer> {
+  /** The demo's last output: text the trained model writes (under the work folder). */
+  static final String SAMPLE = "sample.txt";
+
   @Mixin
   JobOptions options;
 
@@ -58,6 +62,13 @@ final class DemoCommand implements Callable<Integer> {
 
     SparkSession spark = Spark.session(config, "llmforge-demo");
     Map<String, JobStats> results = Flow.run(spark, config, steps);
+    if (steps.contains("pretrain")) {
+      Path run = Path.of(config.requiredString("pretrain.output"));
+      String sample = GenerateCommand.sample(run, "", 48, new Sampler(0.8, 40, 1.0), seed);
+      Files.writeString(dir.resolve(SAMPLE), sample + "\n");
+      System.out.println("\ndemo: a sample from the trained model (KV-cache generation, temperature 0.8, top-k 40), "
+          + "also in " + dir.resolve(SAMPLE) + ":\n  " + sample.replace("\n", "\n  "));
+    }
     System.out.println();
     System.out.printf("demo: done in %.1f s; steps %s; outputs under %s%n", (System.nanoTime() - t0) / 1e9,
         results.keySet(), dir);

@@ -96,18 +96,12 @@ final class GenerateBenchCommand implements Callable<Integer> {
     }
     List<JobStats> rows = new ArrayList<>();
     for (int n : threads) {
-      Map<String, Object> ours = BenchProcess.run("llmforge", childCommand(setup, n), BenchProcess.threads(n, n));
-      List<Map<String, Object>> torchRuns = new ArrayList<>();
-      if (!python.isBlank()) {
-        torchRuns.add(BenchProcess.run("pytorch", pytorchCommand(setup, n), BenchProcess.threads(n, 1)));
-        if (n > 1) {
-          torchRuns.add(BenchProcess.run("pytorch", pytorchCommand(setup, n), BenchProcess.threads(n, n)));
-        }
-      }
-      Map<String, Object> torch = torchRuns.isEmpty() ? Map.of("skipped", "--python \"\"")
-          : BenchProcess.best(torchRuns, "kv_cache_tokens_per_s");
-      Map<String, Object> torchRecompute = torchRuns.isEmpty() ? torch
-          : BenchProcess.best(torchRuns, "recompute_tokens_per_s");
+      BenchProcess.Sides sides = BenchProcess.measure(n, childCommand(setup, n),
+          python.isBlank() ? null : pytorchCommand(setup, n));
+      Map<String, Object> ours = sides.ours();
+      List<Map<String, Object>> torchRuns = sides.torchRuns();
+      Map<String, Object> torch = sides.bestTorch("kv_cache_tokens_per_s");
+      Map<String, Object> torchRecompute = sides.bestTorch("recompute_tokens_per_s");
       double ourKv = BenchProcess.number(ours, "tokens_per_s");
       double ourRecompute = BenchProcess.number(ours, "recompute_tokens_per_s");
       double torchKv = BenchProcess.number(torch, "kv_cache_tokens_per_s");

@@ -48,7 +48,21 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path folder = Checkpoint.resolve(checkpoint, System.err); // a run folder's newest good checkpoint, or one step-N
+    Sampler sampler = new Sampler(temperature, topK, topP).withRepetitionPenalty(repetitionPenalty);
+    for (int i = 0; i < numSamples; i++) {
+      System.out.println(sample(checkpoint, prompt, maxNewTokens, sampler, seed + i));
+      System.out.println("---------------");
+    }
+    return 0;
+  }
+
+  /**
+   * The prompt and its continuation by the model of {@code checkpoint} (a run folder: its newest good checkpoint; or
+   * one step folder), with the KV-cache generator, stopping at {@code <|endoftext|>}.
+   */
+  static String sample(Path checkpoint, String prompt, int maxNewTokens, Sampler sampler, long seed)
+      throws java.io.IOException {
+    Path folder = Checkpoint.resolve(checkpoint, System.err);
     GptEngine model = new GptEngine(Checkpoint.readConfig(folder));
     Checkpoint.loadWeights(folder, model);
     Path tokenizerFile = folder.resolve(ShardManifest.TOKENIZER_FILE);
@@ -60,13 +74,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
     ByteLevelBpe tokenizer = TokenizerJson.read(Files.readAllBytes(tokenizerFile));
     int[] ids = prompt.isEmpty() ? new int[] {tokenizer.endOfTextId()} : tokenizer.encode(prompt);
-    Sampler sampler = new Sampler(temperature, topK, topP).withRepetitionPenalty(repetitionPenalty);
-    Generator generator = new Generator(model, sampler, seed);
-    for (int i = 0; i < numSamples; i++) {
-      int[] out = generator.generate(ids, maxNewTokens, Set.of(tokenizer.endOfTextId()));
-      System.out.println(tokenizer.decode(out));
-      System.out.println("---------------");
-    }
-    return 0;
+    int[] out = new Generator(model, sampler, seed).generate(ids, maxNewTokens, Set.of(tokenizer.endOfTextId()));
+    return tokenizer.decode(out);
   }
 }

@@ -85,16 +85,11 @@ final class PretrainBenchCommand implements Callable<Integer> {
     }
     List<JobStats> rows = new ArrayList<>();
     for (int n : threads) {
-      Map<String, Object> ours = BenchProcess.run("llmforge", childCommand(n), BenchProcess.threads(n, n));
-      List<Map<String, Object>> torchRuns = new ArrayList<>();
-      if (!python.isBlank()) {
-        torchRuns.add(BenchProcess.run("pytorch", pytorchCommand(setup, n), BenchProcess.threads(n, 1)));
-        if (n > 1) {
-          torchRuns.add(BenchProcess.run("pytorch", pytorchCommand(setup, n), BenchProcess.threads(n, n)));
-        }
-      }
-      Map<String, Object> torch = torchRuns.isEmpty() ? Map.of("skipped", "--python \"\"")
-          : BenchProcess.best(torchRuns, "tokens_per_s");
+      BenchProcess.Sides sides = BenchProcess.measure(n, childCommand(n),
+          python.isBlank() ? null : pytorchCommand(setup, n));
+      Map<String, Object> ours = sides.ours();
+      List<Map<String, Object>> torchRuns = sides.torchRuns();
+      Map<String, Object> torch = sides.bestTorch("tokens_per_s");
       double ourTps = BenchProcess.number(ours, "tokens_per_s");
       double torchTps = BenchProcess.number(torch, "tokens_per_s");
       JobStats row = new JobStats()

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llmforge.pipeline.spark.JobStats;
+import io.llmforge.trainer.checkpoint.Checkpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +53,16 @@ class DemoTest {
     try (var train = Files.list(shards.resolve("train"))) {
       assertTrue(train.anyMatch(p -> p.getFileName().toString().matches("shard-\\d{5}\\.parquet")));
     }
+
+    Path pretrain = dir.resolve("pretrain");
+    assertTrue(Files.exists(pretrain.resolve("_SUCCESS")), "pretraining finished");
+    Path checkpoint = Checkpoint.resolve(pretrain, System.err);
+    assertTrue(Files.isRegularFile(checkpoint.resolve(Checkpoint.MODEL)), "a safetensors checkpoint: " + checkpoint);
+    Map<String, Object> trained = JobStats.parse(Files.readString(pretrain.resolve("stats.json")));
+    double valLoss = ((Number) trained.get("val_loss")).doubleValue();
+    assertTrue(valLoss < Math.log(2048), "the model learned something (val loss " + valLoss + " < ln V)");
+    String sample = Files.readString(dir.resolve(DemoCommand.SAMPLE));
+    assertTrue(sample.strip().length() > 20, "the demo ends with generated text: " + sample);
   }
 
   @Test

@@ -114,9 +114,8 @@ public final class TrainingBenchmark {
         tokens += (long) batchSize * optim.gradAccumSteps() * config.blockSize();
         if ((step + 1) % LOG_INTERVAL == 0) {
           double tokensPerSecond = tokens / (trainNanos / 1e9);
-          int lastEval = step + 1 - (step + 1) % evalInterval;
-          log.println(ProgressLine.format(step + 1, steps, result.loss(),
-              losses.containsKey(lastEval) ? losses.get(lastEval)[1] : Double.NaN, result.learningRate(),
+          double lastVal = losses.isEmpty() ? Double.NaN : losses.get(lastKey(losses))[1];
+          log.println(ProgressLine.format(step + 1, steps, result.loss(), lastVal, result.learningRate(),
               tokensPerSecond, 0, (steps - step - 1) * (trainNanos / 1e9) / (step + 1)));
         }
       }
@@ -128,6 +127,14 @@ public final class TrainingBenchmark {
     double seconds = trainNanos / 1e9;
     return new Result(vocabSize, model.parameters().count(), steps, last[0], last[1], seconds, tokens / seconds,
         trainNanos == 0 ? 0 : matmulNanos / (double) trainNanos, losses);
+  }
+
+  private static int lastKey(Map<Integer, double[]> losses) {
+    int last = -1;
+    for (int k : losses.keySet()) {
+      last = k;
+    }
+    return last;
   }
 
   private static double estimate(GptEngine model, int[] data, int batchSize, int iters, Random random) {

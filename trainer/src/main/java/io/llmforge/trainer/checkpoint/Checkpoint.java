@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmforge.trainer.data.TokenBatches;
 import io.llmforge.trainer.engine.GptConfig;
 import io.llmforge.trainer.engine.GptEngine;
+import io.llmforge.trainer.engine.LoraSettings;
 import io.llmforge.trainer.engine.Parameters;
 import io.llmforge.trainer.optim.AdamW;
 import java.io.IOException;
@@ -35,7 +36,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * The checkpoints of a training run (DESIGN.md, "checkpoints"): the run folder holds {@code step-NNNNNNNN/} folders
  * and a {@code latest} file naming the newest; the last {@code keep-last} are kept. A checkpoint folder holds
- * {@code config.json} (the {@link GptConfig}), {@code model.safetensors} (every tensor by its Hugging Face GPT-2 name),
+ * {@code config.json} (the {@link GptConfig}), {@code model.safetensors} (every tensor by its Hugging Face GPT-2 name;
+ * LoRA adapters apart in {@code adapter.safetensors} with their rank, alpha and targets),
  * {@code optimizer.safetensors} (AdamW's moments per trainable tensor, step count in the metadata), the tokenizer
  * when the run has one, and {@code trainer_state.json} ({@link TrainerState} plus the sha256 of every other file).
  *
@@ -47,6 +49,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class Checkpoint {
   public static final String CONFIG = "config.json";
   public static final String MODEL = "model.safetensors";
+  /** LoRA adapters (the {@code *.lora_A}, {@code *.lora_B} tensors), kept apart from the base weights. */
+  public static final String ADAPTER = "adapter.safetensors";
   public static final String OPTIMIZER = "optimizer.safetensors";
   public static final String STATE = "trainer_state.json";
   public static final String TOKENIZER = "tokenizer.json";
@@ -74,8 +78,17 @@ public final class Checkpoint {
     try {
       Files.createDirectories(tmp);
       Files.writeString(tmp.resolve(CONFIG), configJson(engine.config()));
-      SafeTensors.write(tmp.resolve(MODEL), engine.parameters().valuesByName(),
-          Map.of("format", "pt", "producer", "llmforge"));
+      Map<String, INDArray> base = new LinkedHashMap<>();
+      Map<String, INDArray> adapters = new LinkedHashMap<>();
+      engine.parameters().valuesByName().forEach((name, value) ->
+          (isAdapter(name) ? adapters : base).put(name, value));
+      SafeTensors.write(tmp.resolve(MODEL), base, Map.of("format", "pt", "producer", "llmforge"));
+      if (!adapters.isEmpty()) {
+        LoraSettings lora = engine.lora();
+        SafeTensors.write(tmp.resolve(ADAPTER), adapters, Map.of("rank", String.valueOf(lora.rank()),
+            "alpha", String.valueOf(lora.alpha()), "dropout", String.valueOf(lora.dropout()),
+            "targets", String.join(",", new java.util.TreeSet<>(lora.targets()))));
+      }
       SafeTensors.write(tmp.resolve(OPTIMIZER), optimizerTensors(engine.parameters(), optimizer),
           Map.of("steps", Long.toString(optimizer.steps()), "optimizer", "adamw"));
       if (tokenizer != null && Files.isRegularFile(tokenizer)) {
@@ -244,12 +257,15 @@ public final class Checkpoint {
       throw new IllegalArgumentException("checkpoint " + checkpoint + " was trained with " + saved + ", not "
           + engine.config());
     }
-    Map<String, INDArray> tensors = readTensors(checkpoint.resolve(MODEL));
+    Map<String, INDArray> tensors = new LinkedHashMap<>(readTensors(checkpoint.resolve(MODEL)));
+    if (Files.isRegularFile(checkpoint.resolve(ADAPTER))) {
+      tensors.putAll(readTensors(checkpoint.resolve(ADAPTER)));
+    }
     Parameters p = engine.parameters();
     for (String name : p.names()) {
       INDArray value = tensors.get(name);
       if (value == null) {
-        if (name.contains(".lora_")) {
+        if (isAdapter(name)) {
           continue; // a fresh adapter on a base checkpoint keeps its initialisation
         }
         throw new IllegalStateException(checkpoint.resolve(MODEL) + " has no tensor " + name);
@@ -260,6 +276,21 @@ public final class Checkpoint {
       }
       p.value(name).assign(value.castTo(p.dataType()));
     }
+  }
+
+  /** The LoRA settings a checkpoint's adapters were trained with; {@link LoraSettings#NONE} without adapters. */
+  public static LoraSettings readLora(Path checkpoint) {
+    Path file = checkpoint.resolve(ADAPTER);
+    if (!Files.isRegularFile(file)) {
+      return LoraSettings.NONE;
+    }
+    Map<String, String> m = readContents(file).metadata();
+    return new LoraSettings(Integer.parseInt(m.get("rank")), Double.parseDouble(m.get("alpha")),
+        Double.parseDouble(m.get("dropout")), java.util.Set.of(m.get("targets").split(",")));
+  }
+
+  private static boolean isAdapter(String name) {
+    return name.contains(".lora_");
   }
 
   /** Restores weights, optimiser moments and step count; returns the trainer state to continue from. */

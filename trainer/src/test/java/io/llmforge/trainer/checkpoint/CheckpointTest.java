@@ -11,6 +11,7 @@ import io.llmforge.trainer.data.TestShards;
 import io.llmforge.trainer.data.TokenBatches;
 import io.llmforge.trainer.engine.GptConfig;
 import io.llmforge.trainer.engine.GptEngine;
+import io.llmforge.trainer.engine.LoraSettings;
 import io.llmforge.trainer.optim.OptimizerSettings;
 import io.llmforge.trainer.pretrain.Trainer;
 import java.io.ByteArrayOutputStream;
@@ -137,6 +138,26 @@ class CheckpointTest {
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> Checkpoint.latestGood(legacy, System.out));
     assertTrue(e.getMessage().contains("old llmforge format"), e.getMessage());
+  }
+
+  @Test
+  void loraAdaptersAreSavedApartAndLoadBack(@TempDir Path dir) {
+    LoraSettings lora = new LoraSettings(2, 4, 0, java.util.Set.of("attn.c_attn", "mlp.c_fc"));
+    GptEngine engine = new GptEngine(CONFIG, DataType.FLOAT, lora, n -> false);
+    engine.parameters().value("h.0.attn.c_attn.lora_B").assign(0.25);
+    Path c = Checkpoint.save(dir.resolve("run"), engine, new Trainer(engine, OPTIM).optimizer(),
+        new TrainerState(1, 1, TokenBatches.Cursor.START, 3), null, 3);
+    assertTrue(Files.isRegularFile(c.resolve(Checkpoint.ADAPTER)));
+    assertEquals(lora, Checkpoint.readLora(c));
+    GptEngine again = new GptEngine(CONFIG, DataType.FLOAT, Checkpoint.readLora(c), n -> false);
+    Checkpoint.loadWeights(c, again);
+    assertArrayEquals(engine.parameters().value("h.0.attn.c_attn.lora_B").toFloatVector(),
+        again.parameters().value("h.0.attn.c_attn.lora_B").toFloatVector());
+    // the base alone loads into a model without adapters (merge, or use the base for another adapter)
+    GptEngine base = new GptEngine(CONFIG);
+    Checkpoint.loadWeights(c, base);
+    assertArrayEquals(engine.parameters().value("wte.weight").toFloatVector(),
+        base.parameters().value("wte.weight").toFloatVector());
   }
 
   @Test
