@@ -173,6 +173,26 @@ final class CpuKernels {
     }
   }
 
+  /** y[r, j] += b[j] for every row of y [N, out] (a bias after a gemm). */
+  static void addBias(INDArray yArr, INDArray bArr) {
+    int rowsAll = (int) yArr.size(0);
+    int out = (int) yArr.size(1);
+    float[] b = new float[out];
+    floats(bArr).get(b, 0, out);
+    CpuThreads.forRanges(rowsAll, Math.max(1, (1 << 14) / out), (index, from, to) -> {
+      int n = (to - from) * out;
+      float[] y = scratch(0, n);
+      floats(yArr).get(from * out, y, 0, n);
+      for (int r = 0; r < to - from; r++) {
+        int o = r * out;
+        for (int j = 0; j < out; j++) {
+          y[o + j] += b[j];
+        }
+      }
+      floats(yArr).put(from * out, y, 0, n);
+    });
+  }
+
   /** LayerNorm forward over rows of [N, C]: xhat and rstd kept for backward, y = xhat * w + b. */
   static void layerNormForward(INDArray xArr, INDArray wArr, INDArray bArr, INDArray xhatArr, INDArray rstdArr,
       INDArray yArr, double eps) {

@@ -25,6 +25,7 @@ final class Linear {
   private final double dropout;
   private final int in;
   private final int rank;
+  private final boolean cpu;
   // per-batch buffers
   private INDArray ones;   // [1, N]: bias gradients are ones^T dy, one gemm that accumulates
   private INDArray u;      // [N, r]   drop(x) A
@@ -48,6 +49,7 @@ final class Linear {
     this.loraScale = adapted ? lora.scale() : 0;
     this.dropout = adapted ? lora.dropout() : 0;
     this.rank = adapted ? lora.rank() : 0;
+    this.cpu = CpuKernels.available(p.dataType());
   }
 
   void resize(int n, DataType dt) {
@@ -81,7 +83,11 @@ final class Linear {
   /** y = x W + b (+ s drop(x) A B). */
   void forward(INDArray x, INDArray y) {
     Ops.gemm(x, false, w, false, y, 1, 0);
-    Ops.addRow(y, b, y);
+    if (cpu) {
+      CpuKernels.addBias(y, b);
+    } else {
+      Ops.addRow(y, b, y);
+    }
     if (loraA != null) {
       INDArray xa = x;
       if (mask != null) {

@@ -85,6 +85,9 @@ public final class Pretraining {
       Path good = Checkpoint.latestGood(out, console).orElseThrow(() -> new IllegalStateException(out
           + " has checkpoints but none is usable (see above); use --overwrite to start over"));
       requireSameModel(good, config);
+    } else if (Checkpoint.exists(out)) {
+      throw new IllegalStateException(out + " holds checkpoints of another run and pretrain.resume is false; use "
+          + "--overwrite to replace them, or another output");
     } else {
       createFolder(out);
       copyTokenizer(hadoop, s.shards(), manifest, out);
