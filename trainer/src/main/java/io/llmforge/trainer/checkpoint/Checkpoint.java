@@ -28,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -402,14 +401,5 @@ public final class Checkpoint {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete " + dir, e);
     }
-  }
-
-  /** Step number of a checkpoint folder's name. */
-  public static long stepOf(Path checkpoint) {
-    Matcher m = STEP_FOLDER.matcher(checkpoint.getFileName().toString());
-    if (!m.matches()) {
-      throw new IllegalArgumentException(checkpoint + " is not a step-N folder");
-    }
-    return Long.parseLong(m.group(1));
   }
 }

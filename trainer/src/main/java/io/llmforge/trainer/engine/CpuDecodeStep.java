@@ -16,7 +16,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * calls on construction and on {@code reset()}: weights changed after that are seen after the next reset.
  */
 final class CpuDecodeStep {
-  private final GptConfig config;
   private final int layers;
   private final int c;
   private final int h;
@@ -46,7 +45,6 @@ final class CpuDecodeStep {
   private final float[][][] values;
 
   CpuDecodeStep(GptConfig config, int maxBatch) {
-    this.config = config;
     this.layers = config.nLayer();
     this.c = config.nEmbd();
     this.h = config.nHead();
@@ -295,9 +293,5 @@ final class CpuDecodeStep {
     for (int i = 0; i < hidden.length; i++) {
       hidden[i] = 0.5f * hidden[i] * (1f + t[i]);
     }
-  }
-
-  GptConfig config() {
-    return config;
   }
 }

@@ -71,6 +71,9 @@ public final class GptEngine {
   private int[] lastTargets;
   private Block.Scratch scratch;
   private boolean hasTargets;
+  private boolean training;
+  private long dropoutSeed;
+  private long dropoutDraws;
 
   /** A model in float, every parameter trainable, no LoRA: pretraining. */
   public GptEngine(GptConfig config) {
@@ -198,14 +201,14 @@ public final class GptEngine {
   }
 
   /**
-   * Draws new LoRA dropout masks from a generator seeded by {@code step} (so a resumed run draws the same masks);
-   * a no-op without LoRA dropout.
+   * Training mode: LoRA dropout (when set) drops adapter inputs, with a new mask every forward pass, drawn from a
+   * generator seeded by the step given here and the passes since (so a resumed run draws the same masks). Off (the
+   * default, evaluation and generation) no input is dropped. A no-op without LoRA dropout.
    */
-  public void newDropoutMasks(long step) {
-    if (lora.dropout() > 0) {
-      SplittableRandom random = new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + step);
-      blocks.forEach(b -> b.drawDropoutMasks(random));
-    }
+  public void train(boolean on, long step) {
+    this.training = on;
+    this.dropoutSeed = config.seed() * 0x9E3779B97F4A7C15L + step * 1_000_003L;
+    this.dropoutDraws = 0;
   }
 
   /** The result of a forward pass; arrays are the engine's buffers, valid until the next forward. */
@@ -223,6 +226,10 @@ public final class GptEngine {
           + config.blockSize());
     }
     resize(b, t);
+    if (lora.dropout() > 0) {
+      SplittableRandom random = training ? new SplittableRandom(dropoutSeed + dropoutDraws++) : null;
+      blocks.forEach(block -> block.drawDropoutMasks(random));
+    }
     int[] flat = flatten(tokens, t, config.vocabSize(), "token");
     lastTokens = flat;
     try (INDArray ids = Nd4j.createFromArray(flat)) {

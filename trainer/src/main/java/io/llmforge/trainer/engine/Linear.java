@@ -65,9 +65,15 @@ final class Linear {
     }
   }
 
-  /** New dropout mask for the adapter's input (training steps call it; without it the last mask is reused). */
+  /**
+   * A new dropout mask for the adapter's input from {@code random}, or (null) none: all ones, for evaluation.
+   */
   void drawDropoutMask(SplittableRandom random) {
     if (mask == null) {
+      return;
+    }
+    if (random == null) {
+      mask.assign(1);
       return;
     }
     float[] m = new float[(int) mask.length()];

@@ -1,7 +1,6 @@
 package io.llmforge.trainer.engine;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -176,19 +175,5 @@ public final class Parameters {
   /** Copies of every tensor's value by name, in layout order (for saving). */
   public Map<String, INDArray> valuesByName() {
     return Collections.unmodifiableMap(valueViews);
-  }
-
-  /** Copies {@code source}'s values of every tensor both have (same name and shape) into this one. */
-  public void copyFrom(Parameters source) {
-    for (String name : names()) {
-      if (source.contains(name)) {
-        INDArray from = source.value(name);
-        if (!Arrays.equals(from.shape(), value(name).shape())) {
-          throw new IllegalArgumentException("parameter " + name + " has shape " + Arrays.toString(from.shape())
-              + " there, " + Arrays.toString(value(name).shape()) + " here");
-        }
-        value(name).assign(from.castTo(dataType));
-      }
-    }
   }
 }

@@ -62,10 +62,12 @@ public final class Trainer {
     }
     Parameters p = engine.parameters();
     p.zeroGradients();
+    engine.train(true, optimizer.steps());
     double lossSum = 0;
     for (int[][] rows : microBatches) {
       lossSum += forwardBackward(TokenRows.shifted(rows), microBatches.size());
     }
+    engine.train(false, optimizer.steps());
     double loss = GradientAveraging.average(p.gradients(), lossSum / microBatches.size(), group);
     long step = optimizer.steps();
     double lr = schedule.at(step);

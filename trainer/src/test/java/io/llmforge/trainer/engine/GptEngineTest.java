@@ -234,6 +234,28 @@ class GptEngineTest {
     return f.logProbs().mul(w).sumNumber().doubleValue() + f.hidden().mul(wh).sumNumber().doubleValue();
   }
 
+  /** LoRA dropout drops adapter inputs in training mode only, with masks reproducible from the step. */
+  @Test
+  void loraDropoutAppliesInTrainingModeOnly() {
+    LoraSettings lora = new LoraSettings(4, 8, 0.5, Set.of("mlp.c_fc"));
+    GptEngine withDropout = new GptEngine(TINY, DataType.DOUBLE, lora, n -> false);
+    GptEngine without = new GptEngine(TINY, DataType.DOUBLE, new LoraSettings(4, 8, 0, Set.of("mlp.c_fc")),
+        n -> false);
+    perturb(withDropout.parameters(), 16, 0.05);
+    perturb(without.parameters(), 16, 0.05);
+    int[][] x = tokens(1);
+    int[][] y = targets(2, false);
+    INDArray eval = withDropout.forward(x, y).logProbs().dup();
+    assertTrue(relativeError(eval, without.forward(x, y).logProbs()) < 1e-12, "no dropout outside training");
+    withDropout.train(true, 7);
+    INDArray first = withDropout.forward(x, y).logProbs().dup();
+    assertTrue(relativeError(first, eval) > 1e-6, "dropout changes the adapters' contribution in training");
+    withDropout.train(true, 7);
+    assertTrue(relativeError(withDropout.forward(x, y).logProbs(), first) < 1e-12, "same step, same masks");
+    withDropout.train(false, 7);
+    assertTrue(relativeError(withDropout.forward(x, y).logProbs(), eval) < 1e-12);
+  }
+
   @Test
   void mergingAdaptersKeepsTheFunction() {
     LoraSettings lora = new LoraSettings(4, 8, 0, Set.copyOf(LoraSettings.TARGETS));
