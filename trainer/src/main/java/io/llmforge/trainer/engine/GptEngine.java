@@ -34,7 +34,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * sequences; PPO/GRPO pass per-token surrogate gradients. Frozen tensors (and LoRA's frozen bases) get no gradient.
  *
  * <p>Embedding backward is a scatter-add over token ids (repeated ids summed), so a step costs O(B T C) there, not
- * O(B T V C). Activations are allocated once per batch shape and reused; nothing allocates per step.
+ * O(B T V C). Activations are allocated once per batch shape and reused: a step allocates no off-heap memory.
  */
 public final class GptEngine {
   /** nanoGPT's initialisation: N(0, 0.02), residual projections scaled by 1/sqrt(2 nLayer). */
@@ -219,6 +219,9 @@ public final class GptEngine {
    * not null, computes the log-probability of each target id (-1: no target, log-prob 0 and no gradient).
    */
   public Forward forward(int[][] tokens, int[][] targets) {
+    if (tokens.length == 0 || tokens[0].length == 0) {
+      throw new IllegalArgumentException("forward needs at least one row of at least one token");
+    }
     int b = tokens.length;
     int t = tokens[0].length;
     if (t > config.blockSize()) {
