@@ -90,6 +90,7 @@ public final class TrainingBenchmark {
     EngineProfile.enable(true);
     EngineProfile.reset();
     long matmulNanos = 0;
+    double lastVal = Double.NaN;
     try {
       for (int step = 0; step <= steps; step++) {
         if (step % evalInterval == 0 || step == steps) {
@@ -98,6 +99,7 @@ public final class TrainingBenchmark {
               estimate(model, val, batchSize, evalIters, random)};
           matmulNanos -= EngineProfile.matmulNanos() - before; // evaluation is not training time
           losses.put(step, estimate);
+          lastVal = estimate[1];
           log.printf(Locale.ROOT, "step %d: train loss %.4f, val loss %.4f, %.0f tokens/s%n", step, estimate[0],
               estimate[1], trainNanos == 0 ? 0.0 : tokens / (trainNanos / 1e9));
         }
@@ -114,7 +116,6 @@ public final class TrainingBenchmark {
         tokens += (long) batchSize * optim.gradAccumSteps() * config.blockSize();
         if ((step + 1) % LOG_INTERVAL == 0) {
           double tokensPerSecond = tokens / (trainNanos / 1e9);
-          double lastVal = losses.isEmpty() ? Double.NaN : losses.get(lastKey(losses))[1];
           log.println(ProgressLine.format(step + 1, steps, result.loss(), lastVal, result.learningRate(),
               tokensPerSecond, 0, (steps - step - 1) * (trainNanos / 1e9) / (step + 1)));
         }
@@ -127,14 +128,6 @@ public final class TrainingBenchmark {
     double seconds = trainNanos / 1e9;
     return new Result(vocabSize, model.parameters().count(), steps, last[0], last[1], seconds, tokens / seconds,
         trainNanos == 0 ? 0 : matmulNanos / (double) trainNanos, losses);
-  }
-
-  private static int lastKey(Map<Integer, double[]> losses) {
-    int last = -1;
-    for (int k : losses.keySet()) {
-      last = k;
-    }
-    return last;
   }
 
   private static double estimate(GptEngine model, int[] data, int batchSize, int iters, Random random) {

@@ -1,7 +1,6 @@
 package io.llmforge.trainer.distributed;
 
 import io.llmforge.trainer.engine.Backend;
-import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -25,9 +24,9 @@ public final class GradientAveraging {
       throw new IllegalArgumentException("gradients of " + n + " values do not fit one array; not supported yet");
     }
     float[] packed = new float[(int) n + 1];
-    boolean host = hostFloats(gradients);
+    boolean host = onHost(gradients);
     if (host) {
-      floats(gradients).get(packed, 0, (int) n);
+      Backend.hostFloats(gradients).get(packed, 0, (int) n);
     } else {
       float[] g = gradients.castTo(DataType.FLOAT).dup('c').data().asFloat();
       System.arraycopy(g, 0, packed, 0, (int) n);
@@ -35,7 +34,7 @@ public final class GradientAveraging {
     packed[(int) n] = (float) loss;
     group.average(packed);
     if (host) {
-      floats(gradients).put(packed, 0, (int) n);
+      Backend.hostFloats(gradients).put(packed, 0, (int) n);
     } else {
       float[] part = java.util.Arrays.copyOf(packed, (int) n);
       try (INDArray values = Nd4j.createFromArray(part)) {
@@ -56,11 +55,8 @@ public final class GradientAveraging {
   }
 
   /** Float, contiguous, in host memory: copied with one bulk read (on a GPU backend, through ND4J instead). */
-  private static boolean hostFloats(INDArray a) {
+  private static boolean onHost(INDArray a) {
     return Backend.isCpu() && a.dataType() == DataType.FLOAT && a.elementWiseStride() == 1;
   }
 
-  private static FloatBuffer floats(INDArray a) {
-    return a.data().asNioFloat().position((int) a.offset()).slice().limit((int) a.length());
-  }
 }

@@ -94,7 +94,7 @@ final class CpuDecodeStep {
   private static float[] copy(Parameters p, String name) {
     INDArray a = p.value(name);
     float[] out = new float[(int) a.length()];
-    floats(a).get(out);
+    Backend.hostFloats(a).get(out);
     return out;
   }
 
@@ -120,12 +120,6 @@ final class CpuDecodeStep {
     return w;
   }
 
-  private static FloatBuffer floats(INDArray a) {
-    if (a.dataType() != DataType.FLOAT) {
-      throw new IllegalArgumentException("the CPU decode path runs in float, not " + a.dataType());
-    }
-    return a.data().asNioFloat().position((int) a.offset()).slice().limit((int) a.length());
-  }
 
   /** After a prefill of {@code length} positions into the ND4J caches, copies that row's keys and values here. */
   void loadRow(int row, int length, INDArray[] keyCaches, INDArray[] valueCaches) {
@@ -136,7 +130,7 @@ final class CpuDecodeStep {
   }
 
   private void copyRow(INDArray cache, int row, int length, float[] into) {
-    FloatBuffer all = floats(cache);
+    FloatBuffer all = Backend.hostFloats(cache);
     for (int head = 0; head < h; head++) {
       int offset = (row * h + head) * t * d;
       all.get(offset, into, head * t * d, length * d);
@@ -185,7 +179,7 @@ final class CpuDecodeStep {
         out[r * v + tok] = dot(ln, r * c, wte, tok * c, c); // tied head: x . wte[tok]
       }
     }
-    floats(logits).put(out, 0, n * v);
+    Backend.hostFloats(logits).put(out, 0, n * v);
   }
 
   /** Appends row r's k and v at {@code pos} and writes its attention output into y. */

@@ -30,13 +30,6 @@ final class CpuKernels {
     return s[slot];
   }
 
-  private static FloatBuffer floats(INDArray a) {
-    if (a.dataType() != DataType.FLOAT || !a.isR() || a.ordering() != 'c' || a.elementWiseStride() != 1) {
-      throw new IllegalArgumentException("CPU kernels need contiguous float arrays, got " + a.shapeInfoToString());
-    }
-    FloatBuffer all = a.data().asNioFloat();
-    return all.position((int) a.offset()).slice().limit((int) a.length());
-  }
 
   // tanh(u) = u P(u^2) / Q(u^2): the 12th convergent of Lambert's continued fraction
   // u / (1 + u^2 / (3 + u^2 / (5 + ...))), integer coefficients divided by the constant term 7905853580625.
@@ -88,7 +81,7 @@ final class CpuKernels {
       float[] x = scratch(0, n);
       float[] t = scratch(1, n);
       float[] out = scratch(2, n);
-      floats(h).get(from, x, 0, n);
+      Backend.hostFloats(h).get(from, x, 0, n);
       for (int i = 0; i < n; i++) {
         float v = x[i];
         t[i] = k * (v + a * v * v * v);
@@ -97,8 +90,8 @@ final class CpuKernels {
       for (int i = 0; i < n; i++) {
         out[i] = 0.5f * x[i] * (1f + t[i]);
       }
-      floats(th).put(from, t, 0, n);
-      floats(g).put(from, out, 0, n);
+      Backend.hostFloats(th).put(from, t, 0, n);
+      Backend.hostFloats(g).put(from, out, 0, n);
     });
   }
 
@@ -111,15 +104,15 @@ final class CpuKernels {
       float[] x = scratch(0, n);
       float[] t = scratch(1, n);
       float[] d = scratch(2, n);
-      floats(h).get(from, x, 0, n);
-      floats(th).get(from, t, 0, n);
-      floats(dg).get(from, d, 0, n);
+      Backend.hostFloats(h).get(from, x, 0, n);
+      Backend.hostFloats(th).get(from, t, 0, n);
+      Backend.hostFloats(dg).get(from, d, 0, n);
       for (int i = 0; i < n; i++) {
         float v = x[i];
         float ti = t[i];
         d[i] *= 0.5f * (1f + ti) + 0.5f * v * (1f - ti * ti) * k * (1f + a3 * v * v);
       }
-      floats(dg).put(from, d, 0, n);
+      Backend.hostFloats(dg).put(from, d, 0, n);
     });
   }
 
@@ -178,18 +171,18 @@ final class CpuKernels {
     int rowsAll = (int) yArr.size(0);
     int out = (int) yArr.size(1);
     float[] b = new float[out];
-    floats(bArr).get(b, 0, out);
+    Backend.hostFloats(bArr).get(b, 0, out);
     CpuThreads.forRanges(rowsAll, Math.max(1, (1 << 14) / out), (index, from, to) -> {
       int n = (to - from) * out;
       float[] y = scratch(0, n);
-      floats(yArr).get(from * out, y, 0, n);
+      Backend.hostFloats(yArr).get(from * out, y, 0, n);
       for (int r = 0; r < to - from; r++) {
         int o = r * out;
         for (int j = 0; j < out; j++) {
           y[o + j] += b[j];
         }
       }
-      floats(yArr).put(from * out, y, 0, n);
+      Backend.hostFloats(yArr).put(from * out, y, 0, n);
     });
   }
 
@@ -200,8 +193,8 @@ final class CpuKernels {
     int c = (int) xArr.size(1);
     float[] w = new float[c];
     float[] b = new float[c];
-    floats(wArr).get(w, 0, c);
-    floats(bArr).get(b, 0, c);
+    Backend.hostFloats(wArr).get(w, 0, c);
+    Backend.hostFloats(bArr).get(b, 0, c);
     CpuThreads.forRanges(rowsAll, Math.max(1, (1 << 13) / c), (index, from, to) -> {
       int rows = to - from;
       int n = rows * c;
@@ -210,7 +203,7 @@ final class CpuKernels {
       float[] y = scratch(2, n);
       float[] mean = new float[rows];
       float[] rstd = new float[rows];
-      floats(xArr).get(from * c, x, 0, n);
+      Backend.hostFloats(xArr).get(from * c, x, 0, n);
       rowSums(x, rows, c, mean);
       for (int r = 0; r < rows; r++) {
         float mu = mean[r] / c;
@@ -234,9 +227,9 @@ final class CpuKernels {
           y[o + j] = xh * w[j] + b[j];
         }
       }
-      floats(xhatArr).put(from * c, x, 0, n);
-      floats(rstdArr).put(from, rstd, 0, rows);
-      floats(yArr).put(from * c, y, 0, n);
+      Backend.hostFloats(xhatArr).put(from * c, x, 0, n);
+      Backend.hostFloats(rstdArr).put(from, rstd, 0, rows);
+      Backend.hostFloats(yArr).put(from * c, y, 0, n);
     });
   }
 
@@ -249,7 +242,7 @@ final class CpuKernels {
     int rowsAll = (int) dyArr.size(0);
     int c = (int) dyArr.size(1);
     float[] w = new float[c];
-    floats(wArr).get(w, 0, c);
+    Backend.hostFloats(wArr).get(w, 0, c);
     int minRows = Math.max(1, (1 << 13) / c);
     float[][] dwParts = new float[CpuThreads.ranges(rowsAll, minRows)][c];
     float[][] dbParts = new float[dwParts.length][c];
@@ -266,10 +259,10 @@ final class CpuKernels {
       float[] m2 = new float[rows];
       float[] dw = dwParts[index];
       float[] db = dbParts[index];
-      floats(dyArr).get(from * c, dy, 0, n);
-      floats(xhatArr).get(from * c, xhat, 0, n);
-      floats(dxArr).get(from * c, dx, 0, n);
-      floats(rstdArr).get(from, rstd, 0, rows);
+      Backend.hostFloats(dyArr).get(from * c, dy, 0, n);
+      Backend.hostFloats(xhatArr).get(from * c, xhat, 0, n);
+      Backend.hostFloats(dxArr).get(from * c, dx, 0, n);
+      Backend.hostFloats(rstdArr).get(from, rstd, 0, rows);
       for (int r = 0; r < rows; r++) {
         int o = r * c;
         for (int j = 0; j < c; j++) {
@@ -293,7 +286,7 @@ final class CpuKernels {
           dx[o + j] += rs * (dxh[o + j] - a - xhat[o + j] * bm);
         }
       }
-      floats(dxArr).put(from * c, dx, 0, n);
+      Backend.hostFloats(dxArr).put(from * c, dx, 0, n);
     });
     for (int i = 1; i < dwParts.length; i++) {
       for (int j = 0; j < c; j++) {
@@ -316,8 +309,8 @@ final class CpuKernels {
       float[] d = scratch(1, n);
       float[] prod = scratch(2, n);
       float[] dots = new float[rows];
-      floats(pArr).get(from * t, p, 0, n);
-      floats(dArr).get(from * t, d, 0, n);
+      Backend.hostFloats(pArr).get(from * t, p, 0, n);
+      Backend.hostFloats(dArr).get(from * t, d, 0, n);
       for (int i = 0; i < n; i++) {
         prod[i] = d[i] * p[i];
       }
@@ -329,7 +322,7 @@ final class CpuKernels {
           d[o + j] = p[o + j] * (d[o + j] - s);
         }
       }
-      floats(dArr).put(from * t, d, 0, n);
+      Backend.hostFloats(dArr).put(from * t, d, 0, n);
     });
   }
 
@@ -343,8 +336,8 @@ final class CpuKernels {
     int v = (int) logits.size(1);
     float[] logp = new float[rowsAll];
     CpuThreads.forRanges(rowsAll, Math.max(1, (1 << 14) / v), (index, from, to) -> {
-      FloatBuffer l = floats(logits);
-      FloatBuffer p = floats(softmax);
+      FloatBuffer l = Backend.hostFloats(logits);
+      FloatBuffer p = Backend.hostFloats(softmax);
       float[] row = scratch(0, v);
       for (int r = from; r < to; r++) {
         if (targets[r] < 0) {
@@ -363,7 +356,7 @@ final class CpuKernels {
         logp[r] = (float) (l.get(r * v + targets[r]) - lse);
       }
     });
-    floats(out).put(logp, 0, rowsAll);
+    Backend.hostFloats(out).put(logp, 0, rowsAll);
   }
 
   /**
@@ -374,9 +367,9 @@ final class CpuKernels {
     int rowsAll = (int) softmax.size(0);
     int v = (int) softmax.size(1);
     float[] g = new float[rowsAll];
-    floats(dLogProbs).get(g, 0, rowsAll);
+    Backend.hostFloats(dLogProbs).get(g, 0, rowsAll);
     CpuThreads.forRanges(rowsAll, Math.max(1, (1 << 14) / v), (index, from, to) -> {
-      FloatBuffer p = floats(softmax);
+      FloatBuffer p = Backend.hostFloats(softmax);
       float[] row = scratch(0, v);
       for (int r = from; r < to; r++) {
         if (targets[r] < 0) {
@@ -398,7 +391,7 @@ final class CpuKernels {
     if (target == null) {
       return;
     }
-    FloatBuffer buf = floats(target);
+    FloatBuffer buf = Backend.hostFloats(target);
     float[] current = new float[values.length];
     buf.get(current, 0, values.length);
     for (int j = 0; j < values.length; j++) {

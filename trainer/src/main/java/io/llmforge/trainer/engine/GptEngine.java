@@ -253,16 +253,16 @@ public final class GptEngine {
         throw new IllegalArgumentException("targets must be [" + b + "][" + t + "]");
       }
       int[] flatTargets = flattenTargets(targets, t, config.vocabSize());
-      float[] valid = new float[flatTargets.length];
-      for (int i = 0; i < valid.length; i++) {
-        valid[i] = flatTargets[i] < 0 ? 0f : 1f;
-      }
       lastTargets = flatTargets;
       if (cpuKernels) {
         // softmax by ND4J (oneDNN's vectorised exp), then one Java pass for the log-probs (CpuKernels)
         Ops.softmax(logits, scratchV);
         CpuKernels.targetLogProbs(logits, scratchV, flatTargets, logProbs.reshape(b * t));
       } else {
+        float[] valid = new float[flatTargets.length];
+        for (int i = 0; i < valid.length; i++) {
+          valid[i] = flatTargets[i] < 0 ? 0f : 1f;
+        }
         try (INDArray ids = Nd4j.createFromArray(flatTargets); INDArray v = Nd4j.createFromArray(valid)) {
           targetIds.assign(ids);
           targetValid.assign(v);

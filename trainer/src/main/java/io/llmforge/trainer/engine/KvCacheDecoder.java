@@ -64,6 +64,7 @@ public final class KvCacheDecoder {
   private final int[] lengths;     // tokens held by each row
   private final CpuDecodeStep cpuStep; // null: every step through ND4J
   private final Map<Integer, StepPass> stepPasses = new HashMap<>();
+  private final Map<Integer, INDArray> cpuLogits = new HashMap<>(); // [n, V] by row count, CPU step only
   private final Map<Integer, PrefillPass> prefillPasses = new LinkedHashMap<>(PREFILL_SHAPES, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<Integer, PrefillPass> eldest) {
@@ -184,14 +185,15 @@ public final class KvCacheDecoder {
       positions[i] = lengths[rows[i]];
     }
     checkTokens(tokenIds);
-    StepPass pass = stepPasses.computeIfAbsent(n, StepPass::new);
-    if (cpuStep != null) {
-      cpuStep.step(rows, tokenIds, positions, pass.logits);
+    if (cpuStep != null) { // the Java step needs no ND4J pass, only a logits array to hand back
+      INDArray logits = cpuLogits.computeIfAbsent(n, k -> Nd4j.create(dataType, k, config.vocabSize()));
+      cpuStep.step(rows, tokenIds, positions, logits);
       for (int row : rows) {
         lengths[row]++;
       }
-      return pass.logits;
+      return logits;
     }
+    StepPass pass = stepPasses.computeIfAbsent(n, StepPass::new);
     pass.prepare(rows, positions);
     // embeddings: x[i] = wte[token i] + wpe[position i]
     Nd4j.pullRows(wte, pass.x, 1, tokenIds);

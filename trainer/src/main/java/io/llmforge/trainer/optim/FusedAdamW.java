@@ -19,9 +19,6 @@ final class FusedAdamW {
     return Backend.isCpu() && dt == DataType.FLOAT && !Boolean.getBoolean("llmforge.engine.portable");
   }
 
-  private static FloatBuffer floats(INDArray a) {
-    return a.data().asNioFloat().position((int) a.offset()).slice().limit((int) a.length());
-  }
 
   /** p -= stepSize * m / (sqrt(v) * vScale + eps), after m and v take in g; split over the CPU kernel threads. */
   static void step(INDArray values, INDArray grads, INDArray first, INDArray second, double beta1, double beta2,
@@ -34,10 +31,10 @@ final class FusedAdamW {
     float lr = (float) stepSize;
     float vs = (float) vScale;
     CpuThreads.forRanges((int) values.length(), 1 << 15, (index, from, to) -> {
-      FloatBuffer p = floats(values);
-      FloatBuffer g = floats(grads);
-      FloatBuffer m = floats(first);
-      FloatBuffer v = floats(second);
+      FloatBuffer p = Backend.hostFloats(values);
+      FloatBuffer g = Backend.hostFloats(grads);
+      FloatBuffer m = Backend.hostFloats(first);
+      FloatBuffer v = Backend.hostFloats(second);
       int chunk = Math.min(CHUNK, to - from);
       float[] pa = new float[chunk];
       float[] ga = new float[chunk];

@@ -110,7 +110,8 @@ public final class Pretraining {
     MetricsLog metrics = new MetricsLog(out.resolve(MetricsLog.FILE));
 
     TrainerState state;
-    Optional<Path> good = s.resume() ? Checkpoint.latestGood(out, writer ? console : QUIET) : Optional.empty();
+    // prepare() has already reported any checkpoint it skipped, on the driver
+    Optional<Path> good = s.resume() ? Checkpoint.latestGood(out, QUIET) : Optional.empty();
     if (good.isPresent()) {
       requireSameModel(good.get(), config);
       state = Checkpoint.restore(good.get(), model, trainer.optimizer());
