@@ -295,7 +295,13 @@ def loss(a):
         logits = model(inputs)
         logprobs = F.log_softmax(logits, dim=-1).gather(-1, targets[..., None]).squeeze(-1)
         mean = F.cross_entropy(logits.reshape(-1, a.vocab), targets.reshape(-1))
-    return {"loss": mean.item(), "token_logprobs": logprobs.tolist()}
+        result = {"loss": mean.item(), "token_logprobs": logprobs.tolist()}
+        if a.mask:  # SFT: the loss over masked-in targets only, as TRL's collator does with ignore_index -100
+            mask = read_ids(a.mask, 2).view(len(rows), a.block)
+            ignored = targets.masked_fill(mask == 0, -100)
+            result["masked_loss"] = F.cross_entropy(logits.reshape(-1, a.vocab), ignored.reshape(-1),
+                                                    ignore_index=-100).item()
+    return result
 
 
 # ---------------------------------------------------------------------------------------------------- generate
@@ -395,6 +401,7 @@ def main():
     c = command("loss", loss, "loss and per-token log-probs of safetensors weights on a batch", "float64")
     c.add_argument("--weights", required=True)
     c.add_argument("--batch", required=True, help="int32 rows of block + 1 ids")
+    c.add_argument("--mask", help="int32 0/1 per target position (rows x block): also report the masked mean loss")
 
     c = command("generate", generate, "greedy decoding tokens/s with and without a KV cache", "float32")
     c.add_argument("--weights")

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import io.llmforge.trainer.generate.Sampler;
+import io.llmforge.trainer.sft.ChatSession;
+import io.llmforge.trainer.sft.DemoConversations;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -28,6 +30,10 @@ import picocli.CommandLine.Option;
 final class DemoCommand implements Callable<Integer> {
   /** The demo's last output: text the trained model writes (under the work folder). */
   static final String SAMPLE = "sample.txt";
+  /** The fine-tuned model's answers to {@link #CHAT_PROMPTS}. */
+  static final String CHAT = "chat.txt";
+  static final String CONVERSATIONS = "conversations";
+  static final List<String> CHAT_PROMPTS = List.of("What is 2 plus 3?", "Say hello to Grace.", "Who are you?");
 
   @Mixin
   JobOptions options;
@@ -60,6 +66,12 @@ final class DemoCommand implements Callable<Integer> {
         + "broken records) under %s in %.1f s%n", crawl.files().size(), crawl.articles(), dir.resolve("crawl"),
         (System.nanoTime() - t0) / 1e9);
 
+    if (steps.contains("sft-prepare")) {
+      DemoConversations.Summary chats = new DemoConversations(seed).write(dir.resolve(CONVERSATIONS),
+          config.intIn("demo.conversations", 10, 1_000_000));
+      System.out.printf("demo: generated %d conversations (messages JSONL, Alpaca and ShareGPT JSON) and %d broken "
+          + "rows under %s%n", chats.rows(), chats.broken(), dir.resolve(CONVERSATIONS));
+    }
     SparkSession spark = Spark.session(config, "llmforge-demo");
     Map<String, JobStats> results = Flow.run(spark, config, steps);
     if (steps.contains("pretrain")) {
@@ -68,6 +80,20 @@ final class DemoCommand implements Callable<Integer> {
       Files.writeString(dir.resolve(SAMPLE), sample + "\n");
       System.out.println("\ndemo: a sample from the trained model (KV-cache generation, temperature 0.8, top-k 40), "
           + "also in " + dir.resolve(SAMPLE) + ":\n  " + sample.replace("\n", "\n  "));
+    }
+    if (steps.contains("sft")) {
+      Path run = Path.of(config.requiredString("sft.output"));
+      ChatSession chat = ChatSession.open(run, new Sampler(0, 0, 1.0), seed, null, System.err);
+      StringBuilder transcript = new StringBuilder();
+      for (String question : CHAT_PROMPTS) {
+        chat.reset();
+        ChatSession.Reply reply = chat.reply(question, 48, null);
+        transcript.append("user: ").append(question).append("\nassistant: ").append(reply.text())
+            .append(reply.stopped() ? "" : " [no <|end|> within 48 tokens]").append('\n');
+      }
+      Files.writeString(dir.resolve(CHAT), transcript.toString());
+      System.out.println("\ndemo: the fine-tuned model answers (chat template, greedy, stops at <|end|>), also in "
+          + dir.resolve(CHAT) + ":\n  " + transcript.toString().strip().replace("\n", "\n  "));
     }
     System.out.println();
     System.out.printf("demo: done in %.1f s; steps %s; outputs under %s%n", (System.nanoTime() - t0) / 1e9,

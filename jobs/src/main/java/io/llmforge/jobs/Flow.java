@@ -19,6 +19,9 @@ import io.llmforge.quality.ClassifySettings;
 import io.llmforge.quality.ClassifyTrainJob;
 import io.llmforge.quality.ClassifyTrainSettings;
 import io.llmforge.trainer.pretrain.PretrainSettings;
+import io.llmforge.trainer.sft.SftPrepareJob;
+import io.llmforge.trainer.sft.SftPrepareSettings;
+import io.llmforge.trainer.sft.SftSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -75,7 +78,9 @@ final class Flow {
       new Step<>("rephrase", true, RephraseJob.DOCUMENTS, RephraseSettings::from, RephraseJob::run),
       new Step<>("tokenizer-train", true, null, TokenizerTrainSettings::from, TokenizerTrainJob::run),
       new Step<>("tokenize", true, null, TokenizeSettings::from, TokenizeJob::run),
-      new Step<>("pretrain", false, null, PretrainSettings::from, PretrainCommand::run));
+      new Step<>("pretrain", false, null, PretrainSettings::from, PretrainCommand::run),
+      new Step<>("sft-prepare", false, null, SftPrepareSettings::from, SftPrepareJob::run),
+      new Step<>("sft", false, null, SftSettings::from, SftCommand::run));
 
   /** The step named {@code section}. */
   static Step<?> step(String section) {
@@ -119,6 +124,18 @@ final class Flow {
           throw new ConfigError("run.steps: pretrain needs tokenize before it in the same run");
         }
         overrides.add("pretrain.shards=" + quote(workdir.resolve("tokenize").toString()));
+      }
+      if (step.section().equals("sft-prepare") && chosen.contains("pretrain")) {
+        overrides.add("sft-prepare.base=" + quote(workdir.resolve("pretrain").toString()));
+      }
+      if (step.section().equals("sft")) {
+        if (!chosen.contains("sft-prepare")) {
+          throw new ConfigError("run.steps: sft needs sft-prepare before it in the same run");
+        }
+        overrides.add("sft.data=" + quote(workdir.resolve("sft-prepare").toString()));
+        if (chosen.contains("pretrain")) {
+          overrides.add("sft.base=" + quote(workdir.resolve("pretrain").toString()));
+        }
       }
       if (step.dataChild() != null) {
         previousData = out + "/" + step.dataChild();

@@ -65,10 +65,7 @@ final class GenerateCommand implements Callable<Integer> {
     Path folder = Checkpoint.resolve(checkpoint, System.err);
     GptEngine model = new GptEngine(Checkpoint.readConfig(folder));
     Checkpoint.loadWeights(folder, model);
-    Path tokenizerFile = folder.resolve(ShardManifest.TOKENIZER_FILE);
-    if (!Files.isRegularFile(tokenizerFile)) {
-      tokenizerFile = checkpoint.resolve(ShardManifest.TOKENIZER_FILE);
-    }
+    Path tokenizerFile = Checkpoint.tokenizerFile(folder);
     if (!Files.isRegularFile(tokenizerFile)) {
       throw new IllegalArgumentException(checkpoint + " has no " + ShardManifest.TOKENIZER_FILE);
     }

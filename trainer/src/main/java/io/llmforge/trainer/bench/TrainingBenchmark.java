@@ -5,7 +5,7 @@ import io.llmforge.trainer.engine.GptConfig;
 import io.llmforge.trainer.engine.GptEngine;
 import io.llmforge.trainer.metrics.ProgressLine;
 import io.llmforge.trainer.optim.OptimizerSettings;
-import io.llmforge.trainer.pretrain.Trainer;
+import io.llmforge.trainer.loop.Trainer;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;

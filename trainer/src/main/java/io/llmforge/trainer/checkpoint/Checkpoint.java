@@ -239,6 +239,16 @@ public final class Checkpoint {
     }
   }
 
+  /**
+   * The tokenizer.json of a checkpoint folder: its own copy, else the run folder's (runs written before checkpoints
+   * carried one). The path may not exist.
+   */
+  public static Path tokenizerFile(Path checkpoint) {
+    Path own = checkpoint.resolve(TOKENIZER);
+    Path parent = checkpoint.toAbsolutePath().getParent();
+    return Files.isRegularFile(own) || parent == null ? own : parent.resolve(TOKENIZER);
+  }
+
   public static GptConfig readConfig(Path checkpoint) {
     try {
       JsonNode n = readJson(checkpoint.resolve(CONFIG));
@@ -317,10 +327,8 @@ public final class Checkpoint {
   public static TrainerState readState(Path checkpoint) {
     try {
       JsonNode n = readJson(checkpoint.resolve(STATE));
-      JsonNode c = n.path("cursor");
-      return new TrainerState(n.path("step").asLong(), n.path("tokens_seen").asLong(),
-          new TokenBatches.Cursor(c.path("epoch").asLong(), c.path("shard").asInt(), c.path("row").asLong()),
-          n.path("seed").asLong());
+      return new TrainerState(n.path("step").asLong(), n.path("tokens_seen").asLong(), cursor(n.path("cursor")),
+          n.path("seed").asLong(), n.has("replay_cursor") ? cursor(n.path("replay_cursor")) : null);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + checkpoint.resolve(STATE), e);
     }
@@ -366,15 +374,25 @@ public final class Checkpoint {
     ObjectNode n = JSON.createObjectNode();
     n.put("step", s.step());
     n.put("tokens_seen", s.tokensSeen());
-    ObjectNode c = n.putObject("cursor");
-    c.put("epoch", s.cursor().epoch());
-    c.put("shard", s.cursor().shard());
-    c.put("row", s.cursor().row());
+    putCursor(n.putObject("cursor"), s.cursor());
+    if (s.replay() != null) {
+      putCursor(n.putObject("replay_cursor"), s.replay());
+    }
     n.put("seed", s.seed());
     n.put("lr_schedule_step", s.step());
     ObjectNode files = n.putObject("files");
     sums.forEach(files::put);
     return JSON.writeValueAsString(n) + "\n";
+  }
+
+  private static void putCursor(ObjectNode c, TokenBatches.Cursor cursor) {
+    c.put("epoch", cursor.epoch());
+    c.put("shard", cursor.shard());
+    c.put("row", cursor.row());
+  }
+
+  private static TokenBatches.Cursor cursor(JsonNode c) {
+    return new TokenBatches.Cursor(c.path("epoch").asLong(), c.path("shard").asInt(), c.path("row").asLong());
   }
 
   static String sha256(Path file) throws IOException {

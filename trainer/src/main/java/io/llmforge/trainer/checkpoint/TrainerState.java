@@ -7,7 +7,14 @@ import io.llmforge.trainer.data.TokenBatches;
  *
  * @param step       optimiser steps taken (also the LR schedule position)
  * @param tokensSeen training tokens consumed, all workers together
- * @param cursor     where the training data stream continues
- * @param seed       the run's seed (weight init; data order is fixed by the shards, and dropout is 0)
+ * @param cursor     where the training data stream continues (SFT: epoch and position in the epoch's order)
+ * @param seed       the run's seed (weight init or data order; dropout masks derive from it and the step)
+ * @param replay     where the replayed pretraining shards continue (SFT with replay); null when there are none
  */
-public record TrainerState(long step, long tokensSeen, TokenBatches.Cursor cursor, long seed) {}
+public record TrainerState(long step, long tokensSeen, TokenBatches.Cursor cursor, long seed,
+    TokenBatches.Cursor replay) {
+
+  public TrainerState(long step, long tokensSeen, TokenBatches.Cursor cursor, long seed) {
+    this(step, tokensSeen, cursor, seed, null);
+  }
+}

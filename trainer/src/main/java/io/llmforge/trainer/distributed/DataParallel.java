@@ -1,6 +1,7 @@
 package io.llmforge.trainer.distributed;
 
 import io.llmforge.pipeline.config.ConfigError;
+import io.llmforge.pipeline.spark.JobStats;
 import java.io.IOException;
 import java.io.Serializable;
 import java.net.InetSocketAddress;
@@ -28,6 +29,7 @@ import scala.runtime.AbstractFunction1;
  * barrier stage whole.
  */
 public final class DataParallel {
+  private static final String EXECUTOR = "executor";
   private static final Pattern LOCAL_MASTER = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\s*\\d+)?])?");
 
   private DataParallel() {}
@@ -54,6 +56,32 @@ public final class DataParallel {
         .mapPartitions(new Task(worker, exchangeTimeout.toMillis()), false, ClassTag$.MODULE$.apply(String.class))
         .toJavaRDD()
         .collect(); // one small result per task
+  }
+
+  /** The work of one worker as a trainer: train in {@code group}, return the run's stats. */
+  @FunctionalInterface
+  public interface Training extends Serializable {
+    JobStats train(WorkerGroup group);
+  }
+
+  /**
+   * Runs a trainer on {@code workers} barrier tasks; returns rank 0's stats (the rank that wrote the output) with
+   * {@code executors}: the executor id every rank ran on, in rank order.
+   */
+  public static JobStats train(SparkContext sc, int workers, Duration exchangeTimeout, String key, Training training) {
+    List<String> results = run(sc, workers, exchangeTimeout, key,
+        group -> training.train(group).put(EXECUTOR, SparkEnv.get().executorId()).toJson());
+    JobStats stats = new JobStats();
+    List<Object> executors = new java.util.ArrayList<>();
+    for (String result : results) {
+      executors.add(JobStats.parse(result).get(EXECUTOR));
+    }
+    for (var e : JobStats.parse(results.get(0)).entrySet()) {
+      if (!e.getKey().equals(EXECUTOR)) {
+        stats.put(e.getKey(), e.getValue());
+      }
+    }
+    return stats.put("executors", executors);
   }
 
   /**

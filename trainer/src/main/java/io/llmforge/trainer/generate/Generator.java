@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.IntConsumer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -60,11 +61,20 @@ public final class Generator {
     return generate(List.of(prompt), maxNewTokens, stopIds).get(0);
   }
 
+  /** {@link #generate(int[], int, Set)}, handing each new id to {@code onToken} as soon as it is drawn (streaming). */
+  public int[] generate(int[] prompt, int maxNewTokens, Set<Integer> stopIds, IntConsumer onToken) {
+    return generate(List.of(prompt), maxNewTokens, stopIds, onToken).get(0);
+  }
+
   /**
    * {@link #generate(int[], int, Set)} for several prompts at once (any lengths): one decoder step feeds every
    * unfinished row; each row stops on its own (stop id or {@code maxNewTokens}) and is no longer fed.
    */
   public List<int[]> generate(List<int[]> prompts, int maxNewTokens, Set<Integer> stopIds) {
+    return generate(prompts, maxNewTokens, stopIds, null);
+  }
+
+  private List<int[]> generate(List<int[]> prompts, int maxNewTokens, Set<Integer> stopIds, IntConsumer onFirstRow) {
     check(prompts, maxNewTokens);
     Set<Integer> stops = stopIds == null ? Set.of() : stopIds;
     int n = prompts.size();
@@ -90,6 +100,9 @@ public final class Generator {
           }
           int next = sampler.sample(row.logits, row.ids, row.length, random);
           row.append(next);
+          if (r == 0 && onFirstRow != null) {
+            onFirstRow.accept(next);
+          }
           if (stops.contains(next) || row.length - row.promptLength == maxNewTokens) {
             row.done = true;
           } else if (cache.length(r) == t) {

@@ -1,6 +1,7 @@
 package io.llmforge.trainer.optim;
 
-import io.llmforge.trainer.pretrain.Trainer;
+import io.llmforge.pipeline.config.ConfigReader;
+import io.llmforge.trainer.loop.Trainer;
 
 import java.io.Serializable;
 
@@ -42,6 +43,22 @@ public record OptimizerSettings(
     require(weightDecay >= 0, "weightDecay must be >= 0");
     require(gradClip >= 0, "gradClip must be >= 0 (0 disables)");
     require(gradAccumSteps >= 1, "gradAccumSteps must be >= 1");
+  }
+
+  /**
+   * Reads an {@code optimizer} section (learning-rate, min-learning-rate, warmup-steps, decay-steps, beta1, beta2,
+   * epsilon, weight-decay, grad-clip), failing with the key and file on a bad value.
+   */
+  public static OptimizerSettings from(ConfigReader o, int gradAccumSteps) {
+    int warmup = o.intIn("warmup-steps", 0, Integer.MAX_VALUE);
+    int decay = o.intIn("decay-steps", 0, Integer.MAX_VALUE);
+    if (decay < warmup) {
+      throw o.error("decay-steps", "(" + decay + ") must be >= warmup-steps (" + warmup + ")");
+    }
+    double lr = o.doubleIn("learning-rate", 1e-12, 10);
+    return new OptimizerSettings(lr, o.doubleIn("min-learning-rate", 0, lr), warmup, decay,
+        o.doubleIn("beta1", 0, 0.999999), o.doubleIn("beta2", 0, 0.999999), o.doubleIn("epsilon", 1e-30, 1),
+        o.doubleIn("weight-decay", 0, 10), o.doubleIn("grad-clip", 0, 1e9), gradAccumSteps);
   }
 
   /** nanoGPT's tinyshakespeare CPU run: lr 1e-3 decaying to 1e-4 over 2000 steps, beta2 0.99, clip 1.0. */

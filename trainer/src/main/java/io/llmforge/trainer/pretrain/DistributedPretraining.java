@@ -28,8 +28,6 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class DistributedPretraining {
   static final String KEY = "pretrain.distributed.workers";
-  /** Key of the executor id in a task's stats. */
-  static final String EXECUTOR = "executor";
 
   private DistributedPretraining() {}
 
@@ -48,22 +46,10 @@ public final class DistributedPretraining {
     console.printf("pretrain: %d data-parallel workers (Spark barrier stage on %s, ring all-reduce over TCP)%n",
         workers, sc.master());
     SerializableHadoopConf hadoop = new SerializableHadoopConf(sc.hadoopConfiguration());
-    List<String> results = DataParallel.run(sc, workers, Duration.ofSeconds(s.exchangeTimeoutSeconds()), KEY,
-        group -> {
-          PrintStream out = group.rank() == 0 ? System.out : new PrintStream(OutputStream.nullOutputStream());
-          return Pretraining.train(s, hadoop.get(), out, group).put(EXECUTOR, SparkEnv.get().executorId()).toJson();
-        });
-    JobStats stats = new JobStats(); // rank 0's, which wrote the output, and where every rank ran
-    List<Object> executors = new ArrayList<>();
-    for (String result : results) {
-      executors.add(JobStats.parse(result).get(EXECUTOR));
-    }
-    for (Map.Entry<String, Object> e : JobStats.parse(results.get(0)).entrySet()) {
-      if (!e.getKey().equals(EXECUTOR)) {
-        stats.put(e.getKey(), e.getValue());
-      }
-    }
-    return stats.put("executors", executors);
+    return DataParallel.train(sc, workers, Duration.ofSeconds(s.exchangeTimeoutSeconds()), KEY, group -> {
+      PrintStream out = group.rank() == 0 ? System.out : new PrintStream(OutputStream.nullOutputStream());
+      return Pretraining.train(s, hadoop.get(), out, group);
+    });
   }
 
   /** See {@link DataParallel#requireSlots}. */

@@ -47,16 +47,7 @@ public record PretrainSettings(
       throw m.error("n-embd", "(" + nEmbd + ") must be a multiple of n-head (" + nHead + ")");
     }
     double dropout = m.doubleIn("dropout", 0, 0);
-    int warmup = o.intIn("warmup-steps", 0, Integer.MAX_VALUE);
-    int decay = o.intIn("decay-steps", 0, Integer.MAX_VALUE);
-    if (decay < warmup) {
-      throw o.error("decay-steps", "(" + decay + ") must be >= warmup-steps (" + warmup + ")");
-    }
-    double lr = o.doubleIn("learning-rate", 1e-12, 10);
-    OptimizerSettings optimizer = new OptimizerSettings(lr, o.doubleIn("min-learning-rate", 0, lr), warmup, decay,
-        o.doubleIn("beta1", 0, 0.999999), o.doubleIn("beta2", 0, 0.999999), o.doubleIn("epsilon", 1e-30, 1),
-        o.doubleIn("weight-decay", 0, 10), o.doubleIn("grad-clip", 0, 1e9),
-        c.intIn("grad-accum-steps", 1, 1 << 20));
+    OptimizerSettings optimizer = OptimizerSettings.from(o, c.intIn("grad-accum-steps", 1, 1 << 20));
     return new PretrainSettings(
         c.requiredString("shards"),
         c.requiredString("output"),

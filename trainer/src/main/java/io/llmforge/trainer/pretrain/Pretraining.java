@@ -1,12 +1,14 @@
 package io.llmforge.trainer.pretrain;
 
 import io.llmforge.trainer.checkpoint.Checkpoint;
+import io.llmforge.trainer.checkpoint.RunFolder;
 import io.llmforge.trainer.checkpoint.TrainerState;
 import io.llmforge.trainer.data.TokenBatches;
 import io.llmforge.trainer.distributed.GradientAveraging;
 import io.llmforge.trainer.distributed.WorkerGroup;
 import io.llmforge.trainer.engine.Backend;
 import io.llmforge.trainer.engine.GptConfig;
+import io.llmforge.trainer.loop.Trainer;
 import io.llmforge.trainer.metrics.Flops;
 import io.llmforge.trainer.metrics.LossCurve;
 import io.llmforge.trainer.metrics.MetricsLog;
@@ -46,9 +48,6 @@ import org.apache.hadoop.fs.FileSystem;
  * checkpoints and the final stats, so the output folder looks the same as a single process's.
  */
 public final class Pretraining {
-  private static final String SUCCESS = "_SUCCESS";
-  private static final String STATS = "stats.json";
-
   private static final PrintStream QUIET = new PrintStream(java.io.OutputStream.nullOutputStream());
 
   private Pretraining() {}
@@ -69,27 +68,15 @@ public final class Pretraining {
    */
   public static Optional<JobStats> prepare(PretrainSettings s, Configuration hadoop, PrintStream console) {
     Path out = Path.of(s.output());
-    if (s.overwrite()) {
-      deleteRecursively(out);
-    } else if (Files.exists(out.resolve(SUCCESS))) {
-      Optional<Path> done = Checkpoint.latestGood(out, console);
-      if (done.isPresent() && Checkpoint.readState(done.get()).step() >= s.maxSteps()) {
-        console.println("pretrain: " + out + " is finished (has " + SUCCESS + "); skipped (use --overwrite to redo)");
-        return Optional.of(new JobStats().put("skipped", true).put("output", out.toString()));
-      }
-      unmarkFinished(out); // asked for more steps than the finished run: continue it
+    Optional<JobStats> skipped = RunFolder.open("pretrain", out, s.overwrite(), s.resume(), s.maxSteps(), console);
+    if (skipped.isPresent()) {
+      return skipped;
     }
     ShardManifest manifest = ShardManifest.read(hadoop, s.shards());
     GptConfig config = s.model(manifest.vocabSize(), manifest.seqLen());
-    if (s.resume() && Checkpoint.exists(out)) {
-      Path good = Checkpoint.latestGood(out, console).orElseThrow(() -> new IllegalStateException(out
-          + " has checkpoints but none is usable (see above); use --overwrite to start over"));
-      requireSameModel(good, config);
-    } else if (Checkpoint.exists(out)) {
-      throw new IllegalStateException(out + " holds checkpoints of another run and pretrain.resume is false; use "
-          + "--overwrite to replace them, or another output");
+    if (Checkpoint.exists(out)) {
+      requireSameModel(Checkpoint.latestGood(out, QUIET).orElseThrow(), config);
     } else {
-      createFolder(out);
       copyTokenizer(hadoop, s.shards(), manifest, out);
     }
     return Optional.empty();
@@ -123,7 +110,7 @@ public final class Pretraining {
     } else {
       state = new TrainerState(0, 0, TokenBatches.Cursor.START, config.seed());
       if (writer) {
-        createFolder(out);
+        RunFolder.create(out);
         metrics.truncateAfter(-1);
       }
     }
@@ -211,12 +198,7 @@ public final class Pretraining {
         .put("tokens_per_s_this_session", (tokens - state.tokensSeen()) / seconds);
     if (writer) {
       LossCurve.write(out.resolve(LossCurve.FILE), metrics.read());
-      try {
-        Files.writeString(out.resolve(STATS), stats.toJson());
-        Files.writeString(out.resolve(SUCCESS), "");
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot finish " + out, e);
-      }
+      RunFolder.finish(out, stats);
     }
     return stats;
   }
@@ -286,33 +268,4 @@ public final class Pretraining {
     }
   }
 
-  private static void unmarkFinished(Path out) {
-    try {
-      Files.deleteIfExists(out.resolve(SUCCESS));
-      Files.deleteIfExists(out.resolve(STATS));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot reopen " + out, e);
-    }
-  }
-
-  private static void createFolder(Path out) {
-    try {
-      Files.createDirectories(out);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + out, e);
-    }
-  }
-
-  private static void deleteRecursively(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete " + dir, e);
-    }
-  }
 }

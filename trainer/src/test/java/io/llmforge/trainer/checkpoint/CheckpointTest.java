@@ -13,7 +13,7 @@ import io.llmforge.trainer.engine.GptConfig;
 import io.llmforge.trainer.engine.GptEngine;
 import io.llmforge.trainer.engine.LoraSettings;
 import io.llmforge.trainer.optim.OptimizerSettings;
-import io.llmforge.trainer.pretrain.Trainer;
+import io.llmforge.trainer.loop.Trainer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.llmforge.trainer.engine.GptConfig;
 import io.llmforge.trainer.engine.GptEngine;
 import io.llmforge.trainer.optim.OptimizerSettings;
-import io.llmforge.trainer.pretrain.Trainer;
+import io.llmforge.trainer.loop.Trainer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -152,6 +152,49 @@ class PytorchParityTest {
         torchDtype, ourLoss, torchLoss, worst);
   }
 
+  /**
+   * SFT's loss: the mean over the targets a loss mask keeps (-1 elsewhere, as the trainer feeds them) equals
+   * PyTorch's {@code cross_entropy(ignore_index=-100)} on the same weights and batch.
+   */
+  @Test
+  void maskedLossEqualsPytorchIgnoreIndex(@TempDir Path dir) throws Exception {
+    GptEngine engine = new GptEngine(CONFIG, DataType.DOUBLE, LoraSettings.NONE, n -> true);
+    GptEngineTest.perturb(engine.parameters(), 41, 0.1);
+    Path weights = dir.resolve("weights.safetensors");
+    SafeTensors.write(weights, engine.parameters().valuesByName(), Map.of());
+    int t = CONFIG.blockSize();
+    Random random = new Random(42);
+    int[][] tokens = new int[B][t];
+    int[][] targets = new int[B][t];
+    ByteBuffer rows = ByteBuffer.allocate(B * (t + 1) * 4).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer mask = ByteBuffer.allocate(B * t * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (int b = 0; b < B; b++) {
+      int[] row = new int[t + 1];
+      for (int i = 0; i <= t; i++) {
+        row[i] = random.nextInt(CONFIG.vocabSize());
+        rows.putInt(row[i]);
+      }
+      for (int i = 0; i < t; i++) {
+        boolean kept = i >= t / 3 && (i + b) % 5 != 0; // an answer after a prompt, with a few holes
+        mask.putInt(kept ? 1 : 0);
+        tokens[b][i] = row[i];
+        targets[b][i] = kept ? row[i + 1] : -1;
+      }
+    }
+    Files.write(dir.resolve("batch.i32"), rows.array());
+    Files.write(dir.resolve("mask.i32"), mask.array());
+    double ours = io.llmforge.trainer.loop.Trainer.loss(engine, new io.llmforge.trainer.data.TokenRows(tokens,
+        targets)).mean();
+    JsonNode theirs = runScript(List.of(PYTHON, script.toString(), "loss", "--weights", weights.toString(),
+        "--batch", dir.resolve("batch.i32").toString(), "--mask", dir.resolve("mask.i32").toString(),
+        "--vocab", String.valueOf(CONFIG.vocabSize()), "--block", String.valueOf(t),
+        "--layers", String.valueOf(CONFIG.nLayer()), "--heads", String.valueOf(CONFIG.nHead()),
+        "--embd", String.valueOf(CONFIG.nEmbd()), "--threads", "1", "--dtype", "float64"), dir.resolve("loss.log"));
+    double torch = theirs.path("masked_loss").asDouble(Double.NaN);
+    assertTrue(Math.abs(torch - theirs.path("loss").asDouble()) > 1e-6, "the mask must change the loss");
+    assertEquals(torch, ours, 1e-10 * Math.abs(torch), "masked mean NLL: llmforge " + ours + ", PyTorch " + torch);
+  }
+
   /** Runs the script and parses its last stdout line, a JSON object; fails with its output when it fails. */
   private static JsonNode runScript(List<String> command, Path log) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -1,4 +1,4 @@
-package io.llmforge.trainer.pretrain;
+package io.llmforge.trainer.loop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,0 +1,238 @@
+package io.llmforge.jobs;
+
+import io.llmforge.pipeline.config.ConfigReader;
+import io.llmforge.pipeline.config.JobConfig;
+import io.llmforge.pipeline.shards.TokenizeJob;
+import io.llmforge.pipeline.shards.TokenizeSettings;
+import io.llmforge.pipeline.spark.JobStats;
+import io.llmforge.pipeline.tokenizer.TokenizerJson;
+import io.llmforge.pipeline.tokenizer.TokenizerTrainJob;
+import io.llmforge.pipeline.tokenizer.TokenizerTrainSettings;
+import io.llmforge.trainer.checkpoint.Checkpoint;
+import io.llmforge.trainer.pretrain.PretrainSettings;
+import io.llmforge.trainer.pretrain.Pretraining;
+import io.llmforge.trainer.sft.ChatTemplate;
+import io.llmforge.trainer.sft.ConversationRenderer;
+import io.llmforge.trainer.sft.SftDataset;
+import io.llmforge.trainer.sft.SftEvaluation;
+import io.llmforge.trainer.sft.SftManifest;
+import io.llmforge.trainer.sft.SftMerge;
+import io.llmforge.trainer.sft.SftPrepareJob;
+import io.llmforge.trainer.sft.SftPrepareSettings;
+import io.llmforge.trainer.sft.SftSettings;
+import io.llmforge.trainer.sft.SftTraining;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code llmforge bench sft}: pretrains a small model on real text, fine-tunes it on real instructions (full and
+ * LoRA; en, then zh), and measures what SFT changes on held-out conversations: assistant-token loss, stop rate,
+ * role-marker leaks, answer length, sample answers (conf/bench-sft.conf). Every step's output is reused when
+ * finished, so a re-run only evaluates.
+ */
+@Command(name = "sft", mixinStandardHelpOptions = true,
+    description = "Pretrain on ../shared/data/text, SFT on ../shared/data/instruct; held-out loss, stop rate, "
+        + "role-marker leaks, full vs LoRA; table + JSON.")
+final class SftBenchCommand implements Callable<Integer> {
+  static final List<String> SECTIONS = List.of("bench-sft", "tokenizer-train", "tokenize", "pretrain",
+      "sft-prepare", "sft");
+
+  @Mixin
+  JobOptions options;
+
+  @Option(names = "--data", paramLabel = "DIR", defaultValue = "../shared/data",
+      description = "The shared data folder (default: ${DEFAULT-VALUE}).")
+  Path data;
+
+  @Option(names = "--out", paramLabel = "FILE", defaultValue = "work/bench/sft.json",
+      description = "Where to write the JSON result (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--until", defaultValue = "all", description = "Stop after this step: pretrain, or all.")
+  String until;
+
+  @Option(names = "--languages", split = ",", defaultValue = "en,zh",
+      description = "Instruction sets to fine-tune on (default: ${DEFAULT-VALUE}).")
+  List<String> languages;
+
+  /** One fine-tuning data set: its files under instruct/. */
+  record InstructSet(String name, List<String> files) {}
+
+  static final Map<String, InstructSet> SETS = Map.of(
+      "en", new InstructSet("en", List.of("llamafactory-alpaca_en_demo.json", "llamafactory-identity.json")),
+      "zh", new InstructSet("zh", List.of("llamafactory-alpaca_zh_demo.json")));
+
+  @Override
+  public Integer call() throws IOException {
+    if (!Files.isDirectory(data.resolve("text")) || !Files.isDirectory(data.resolve("instruct"))) {
+      System.err.println("bench sft: " + data + " has no text/ and instruct/ (it is ../shared/data; pass --data)");
+      return 2;
+    }
+    ConfigReader base = JobConfig.load("bench-sft", SECTIONS, options.confFiles, options.overrides);
+    Path work = Path.of(base.requiredString("bench-sft.workdir")).toAbsolutePath();
+    String documents = work.resolve("corpus").resolve(BenchCorpus.DOCUMENTS).toString();
+    Path pretrained = work.resolve("pretrain");
+    List<String> chain = new ArrayList<>(List.of(
+        "tokenizer-train.input=[" + q(documents) + "]",
+        "tokenizer-train.output=" + q(work.resolve("tokenizer")),
+        "tokenize.input=[" + q(documents) + "]",
+        "tokenize.tokenizer=" + q(work.resolve("tokenizer")),
+        "tokenize.output=" + q(work.resolve("shards")),
+        "pretrain.shards=" + q(work.resolve("shards")),
+        "pretrain.output=" + q(pretrained)));
+    ConfigReader config = load(chain, List.of());
+    TokenizerTrainSettings tokenizerSettings = TokenizerTrainSettings.from(config);
+    TokenizeSettings tokenizeSettings = TokenizeSettings.from(config);
+    PretrainSettings pretrainSettings = PretrainSettings.from(config);
+    int loraRank = config.intIn("bench-sft.lora-rank", 1, 1024);
+    double loraLr = config.doubleIn("bench-sft.lora-learning-rate", 1e-8, 1);
+    int maxNew = config.intIn("bench-sft.max-new-tokens", 1, 4096);
+    int samples = config.intIn("bench-sft.samples", 0, 100);
+
+    SparkSession spark = Spark.session(config, "llmforge-bench-sft");
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    long t0 = System.nanoTime();
+    BenchCorpus.write(spark, data.resolve("text"), work.resolve("corpus"));
+    Console.printStats("tokenizer-train", TokenizerTrainJob.run(spark, tokenizerSettings));
+    Console.printStats("tokenize", TokenizeJob.run(spark, tokenizeSettings));
+    JobStats pretrainStats = Pretraining.run(pretrainSettings, hadoop, System.out);
+    Console.printStats("pretrain", pretrainStats);
+    System.out.printf(Locale.ROOT, "bench sft: pretrained model ready after %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    if (until.equals("pretrain")) {
+      return 0;
+    }
+
+    ChatTemplate template = new ChatTemplate(TokenizerJson.read(Files.readAllBytes(Checkpoint.tokenizerFile(
+        Checkpoint.resolve(pretrained, System.err)))));
+    List<Map<String, Object>> rows = new ArrayList<>();
+    Map<String, Object> sets = new LinkedHashMap<>();
+    for (String language : languages) {
+      InstructSet set = SETS.get(language);
+      if (set == null) {
+        System.err.println("bench sft: unknown instruction set " + language + "; known: " + SETS.keySet());
+        return 2;
+      }
+      Path prepared = work.resolve("sft-data-" + language);
+      List<String> inputs = set.files().stream().map(f -> q(data.resolve("instruct").resolve(f).toAbsolutePath()))
+          .toList();
+      JobStats prepareStats = SftPrepareJob.run(spark, SftPrepareSettings.from(load(chain, List.of(
+          "sft-prepare.input=[" + String.join(",", inputs) + "]", "sft-prepare.base=" + q(pretrained),
+          "sft-prepare.output=" + q(prepared)))));
+      Console.printStats("sft-prepare " + language, prepareStats);
+      SftManifest manifest = SftManifest.read(hadoop, prepared.toString());
+      List<SftDataset.Example> heldOut = SftDataset.load(hadoop, prepared.toString(), manifest,
+          ConversationRenderer.VAL);
+      sets.put(language, Map.of("files", set.files(), "train_conversations",
+          manifest.split(ConversationRenderer.TRAIN).conversations(), "held_out_conversations", heldOut.size()));
+
+      rows.add(evaluate(language, "base (pretrained)", pretrained, template, heldOut, maxNew, samples, null));
+      for (String variant : List.of("full", "lora")) {
+        Path run = work.resolve("sft-" + variant + "-" + language);
+        List<String> runKeys = new ArrayList<>(List.of("sft.data=" + q(prepared), "sft.base=" + q(pretrained),
+            "sft.output=" + q(run)));
+        if (variant.equals("lora")) {
+          runKeys.addAll(List.of("sft.lora.rank=" + loraRank, "sft.lora.alpha=" + 2 * loraRank,
+              "sft.optimizer.learning-rate=" + loraLr, "sft.optimizer.min-learning-rate=" + loraLr / 10));
+        }
+        SftSettings settings = SftSettings.from(load(chain, runKeys));
+        long started = System.nanoTime();
+        JobStats stats = SftTraining.run(settings, hadoop, System.out);
+        if (stats.get("skipped") != null) { // finished earlier: its own stats
+          stats = new JobStats();
+          JobStats.parse(Files.readString(run.resolve("stats.json"))).forEach(stats::put);
+          stats.put("skipped", true);
+        }
+        Console.printStats("sft " + variant + " " + language, stats);
+        Map<String, Object> row = evaluate(language, variant.equals("full") ? "SFT full" : "SFT LoRA r" + loraRank,
+            run, template, heldOut, maxNew, samples, stats);
+        row.put("train_seconds", stats.get("skipped") != null ? null : (System.nanoTime() - started) / 1e9);
+        rows.add(row);
+      }
+    }
+
+    System.out.println();
+    System.out.printf("%-4s %-18s %12s %10s %10s %9s %9s %8s%n", "set", "model", "trainable", "held-loss",
+        "stop-rate", "markers", "eot-stop", "tokens");
+    for (Map<String, Object> r : rows) {
+      System.out.printf(Locale.ROOT, "%-4s %-18s %12s %10.4f %9.1f%% %8.1f%% %8.1f%% %8.1f%n", r.get("set"),
+          r.get("model"), r.get("trainable_share") == null ? "-" : String.format(Locale.ROOT, "%.2f%%",
+              100 * ((Number) r.get("trainable_share")).doubleValue()), r.get("held_out_loss"),
+          100 * (double) r.get("stop_rate"), 100 * (double) r.get("role_marker_rate"),
+          100 * (double) r.get("endoftext_rate"), r.get("mean_answer_tokens"));
+    }
+    for (Map<String, Object> r : rows) {
+      System.out.println("\n" + r.get("set") + " / " + r.get("model") + ":");
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> s = (List<Map<String, Object>>) r.get("samples");
+      for (Map<String, Object> one : s) {
+        System.out.println("  Q: " + oneLine(one.get("prompt")) + "\n  A: " + oneLine(one.get("answer"))
+            + (Boolean.TRUE.equals(one.get("stopped")) ? "  <|end|>" : "  [no <|end|>]"));
+      }
+    }
+    JobStats json = new JobStats()
+        .put("benchmark", "SFT: held-out assistant-token loss, stop rate and role-marker leaks, base vs SFT full vs "
+            + "LoRA")
+        .put("data", data.toAbsolutePath().toString())
+        .put("pretrain", Map.of("output", pretrained.toString(), "val_loss", pretrainStats.get("val_loss"),
+            "steps", pretrainStats.get("steps"), "model", String.valueOf(Checkpoint.readConfig(Checkpoint.resolve(
+                pretrained, System.err)))))
+        .put("instruction_sets", sets)
+        .put("max_new_tokens", maxNew)
+        .put("decoding", "greedy, KV cache, stops at <|end|> or <|endoftext|>")
+        .put("threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "?"))
+        .put("results", rows);
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    Files.writeString(out, json.toJson());
+    System.out.println("\nwrote " + out);
+    return 0;
+  }
+
+  private Map<String, Object> evaluate(String set, String name, Path model, ChatTemplate template,
+      List<SftDataset.Example> heldOut, int maxNew, int samples, JobStats stats) {
+    long t = System.nanoTime();
+    SftEvaluation.Result r = SftEvaluation.evaluate(SftMerge.load(model, System.err), template, heldOut, maxNew, 16,
+        samples);
+    System.out.printf(Locale.ROOT, "bench sft: %s %s: held-out loss %.4f, stop rate %.1f%%, role markers %.1f%% "
+        + "(%.1f s)%n", set, name, r.heldOutLoss(), 100 * r.stopRate(), 100 * r.markerRate(),
+        (System.nanoTime() - t) / 1e9);
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("set", set);
+    row.put("model", name);
+    row.put("checkpoint", model.toString());
+    if (stats != null) {
+      row.put("trainable_share", stats.get("trainable_share"));
+      row.put("trainable_parameters", stats.get("trainable_parameters"));
+      row.put("steps", stats.get("steps"));
+    }
+    row.putAll(r.asMap());
+    return row;
+  }
+
+  private ConfigReader load(List<String> chain, List<String> more) {
+    List<String> overrides = new ArrayList<>(chain);
+    overrides.addAll(more);
+    overrides.addAll(options.overrides);
+    return JobConfig.load("bench-sft", SECTIONS, options.confFiles, overrides);
+  }
+
+  private static String oneLine(Object s) {
+    String t = String.valueOf(s).replace("\n", " / ");
+    return t.length() > 160 ? t.substring(0, 160) + "..." : t;
+  }
+
+  private static String q(Object path) {
+    return "\"" + path.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+}

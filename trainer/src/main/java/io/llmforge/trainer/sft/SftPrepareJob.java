@@ -1,0 +1,348 @@
+package io.llmforge.trainer.sft;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.sum;
+
+import io.llmforge.pipeline.spark.AtomicOutput;
+import io.llmforge.pipeline.spark.JobStats;
+import io.llmforge.pipeline.tokenizer.ByteLevelBpe;
+import io.llmforge.pipeline.tokenizer.Sha256;
+import io.llmforge.pipeline.tokenizer.SmallFiles;
+import io.llmforge.pipeline.tokenizer.TokenizerCache;
+import io.llmforge.pipeline.tokenizer.TokenizerJson;
+import io.llmforge.pipeline.config.ConfigError;
+import io.llmforge.trainer.checkpoint.Checkpoint;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import io.llmforge.pipeline.spark.SerializableHadoopConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The {@code sft-prepare} job: conversation files in (JSON arrays, JSON Lines, Parquet; gzip allowed; formats of
+ * {@link ConversationFormat}), token rows with a per-token loss mask out, for the SFT trainer.
+ *
+ * <ol>
+ *   <li>List the input files; read JSON and JSONL files on executors, one task per file, streaming
+ *   ({@link ConversationFiles}); Parquet through Spark, each row as JSON.</li>
+ *   <li>Parse, fill placeholders, render with the chat template and pick the split ({@link ConversationRenderer}).</li>
+ *   <li>Write {@code train/} and {@code val/} (Parquet: {@code id}, {@code source}, {@code tokens}, {@code loss_mask},
+ *   counts) and {@code rejects/} ({@code id}, {@code source}, {@code reason}, {@code detail}, {@code raw}); hash the
+ *   files into {@code manifest.json} with the tokenizer's SHA-256, next to the canonical {@code tokenizer.json};
+ *   commit atomically with stats.json (rows in = train + val + rejects, checked).</li>
+ * </ol>
+ */
+public final class SftPrepareJob {
+  public static final String TRAIN = ConversationRenderer.TRAIN;
+  public static final String VAL = ConversationRenderer.VAL;
+  public static final String REJECTS = "rejects";
+  public static final String TOKENIZER_FILE = "tokenizer.json";
+
+  static final StructType RAW = new StructType()
+      .add("source", DataTypes.StringType, false)
+      .add("index", DataTypes.LongType, false)
+      .add("json", DataTypes.StringType, true)
+      .add("reason", DataTypes.StringType, true)
+      .add("detail", DataTypes.StringType, true);
+
+  static final StructType OUTCOME = new StructType()
+      .add("id", DataTypes.StringType, false)
+      .add("source", DataTypes.StringType, false)
+      .add("split", DataTypes.StringType, false)
+      .add("tokens", DataTypes.createArrayType(DataTypes.IntegerType, false), true)
+      .add("loss_mask", DataTypes.createArrayType(DataTypes.ByteType, false), true)
+      .add("n_tokens", DataTypes.IntegerType, false)
+      .add("n_targets", DataTypes.IntegerType, false)
+      .add("end_targets", DataTypes.IntegerType, false)
+      .add("dropped_turns", DataTypes.IntegerType, false)
+      .add("reason", DataTypes.StringType, true)
+      .add("detail", DataTypes.StringType, true)
+      .add("raw", DataTypes.StringType, true);
+
+  private SftPrepareJob() {}
+
+  public static JobStats run(SparkSession spark, SftPrepareSettings s) {
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    if (!s.overwrite() && AtomicOutput.isComplete(hadoop, s.output())) {
+      System.out.println("sft-prepare: " + s.output() + " is finished; skipping (use --overwrite)");
+      return new JobStats().put("skipped", true).put("output", s.output());
+    }
+    long t0 = System.nanoTime();
+    java.nio.file.Path base = Checkpoint.resolve(java.nio.file.Path.of(s.base()), System.err);
+    int maxTokens = Checkpoint.readConfig(base).blockSize() + 1;
+    byte[] tokenizerJson = java.nio.file.Files.isRegularFile(Checkpoint.tokenizerFile(base))
+        ? readLocal(Checkpoint.tokenizerFile(base)) : null;
+    if (tokenizerJson == null) {
+      throw new ConfigError("sft-prepare.base: " + s.base() + " has no " + TOKENIZER_FILE);
+    }
+    ByteLevelBpe tokenizer = TokenizerJson.read(tokenizerJson);
+    new ChatTemplate(tokenizer); // fails now if the tokenizer lacks the chat special tokens
+    byte[] canonical = TokenizerJson.writeBytes(tokenizer);
+
+    List<String> jsonFiles = new ArrayList<>();
+    List<String> parquetFiles = new ArrayList<>();
+    listInputs(hadoop, s.input(), jsonFiles, parquetFiles);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<byte[]> tokenizerBytes = jsc.broadcast(canonical);
+    ConversationRenderer renderer = new ConversationRenderer(s.format(), s.identity(), s.template(), maxTokens,
+        s.valFraction(), s.seed());
+
+    AtomicOutput out = AtomicOutput.begin(hadoop, s.output(), s.overwrite());
+    Dataset<Row> outcomes = null;
+    try {
+      JavaRDD<Row> raw = readJson(jsc, jsonFiles);
+      for (String p : parquetFiles) {
+        raw = raw.union(spark.read().parquet(p).toJSON().javaRDD().zipWithIndex()
+            .map(t -> RowFactory.create(p, t._2(), t._1(), null, null)));
+      }
+      int partitions = Math.max(1, spark.sparkContext().defaultParallelism());
+      outcomes = spark.createDataFrame(raw.repartition(partitions).mapPartitions(new Render(tokenizerBytes, renderer)),
+          OUTCOME).persist(StorageLevel.MEMORY_AND_DISK());
+
+      for (String split : List.of(TRAIN, VAL)) {
+        outcomes.filter(col("split").equalTo(split))
+            .select("id", "source", "tokens", "loss_mask", "n_tokens", "n_targets", "dropped_turns")
+            .coalesce(s.outputPartitions()).write().parquet(out.stagingPath(split));
+      }
+      outcomes.filter(col("split").equalTo(ConversationRenderer.REJECT))
+          .select("id", "source", "reason", "detail", "raw").coalesce(1).write().parquet(out.stagingPath(REJECTS));
+
+      Map<String, SftManifest.Split> splits = new LinkedHashMap<>();
+      for (Row r : outcomes.filter(col("split").notEqual(ConversationRenderer.REJECT)).groupBy("split")
+          .agg(count("*"), sum("n_tokens"), sum("n_targets"), sum("end_targets"), sum("dropped_turns"))
+          .collectAsList()) {
+        splits.put(r.getString(0), new SftManifest.Split(r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4),
+            r.getLong(5)));
+      }
+      Map<String, Long> rejects = new LinkedHashMap<>();
+      for (Row r : outcomes.filter(col("split").equalTo(ConversationRenderer.REJECT)).groupBy("reason").count()
+          .orderBy(col("count").desc()).collectAsList()) {
+        rejects.put(r.getString(0), r.getLong(1));
+      }
+      long rows = outcomes.count();
+      SftManifest manifest = new SftManifest(Sha256.hex(canonical), tokenizer.vocabSize(), maxTokens,
+          SftManifest.TEMPLATE, s.template().trainOnPrompt(), s.template().responseOnly(), splits,
+          hashFiles(hadoop, out));
+      SmallFiles.write(hadoop, out.stagingPath(TOKENIZER_FILE), canonical);
+      SmallFiles.write(hadoop, out.stagingPath(SftManifest.FILE), manifest.toJson().getBytes(StandardCharsets.UTF_8));
+
+      long kept = manifest.split(TRAIN).conversations() + manifest.split(VAL).conversations();
+      long rejected = rejects.values().stream().mapToLong(Long::longValue).sum();
+      if (kept + rejected != rows) {
+        throw new IllegalStateException("row accounting is off: " + rows + " in, " + kept + " kept, " + rejected
+            + " rejected");
+      }
+      JobStats stats = new JobStats()
+          .put("input", s.input())
+          .put("output", out.target())
+          .put("base", base.toString())
+          .put("tokenizer_sha256", manifest.tokenizerSha256())
+          .put("max_tokens", maxTokens)
+          .put("input_files", jsonFiles.size() + parquetFiles.size())
+          .put("input_rows", rows)
+          .put("train_conversations", manifest.split(TRAIN).conversations())
+          .put("val_conversations", manifest.split(VAL).conversations())
+          .put("train_tokens", manifest.split(TRAIN).tokens())
+          .put("train_targets", manifest.split(TRAIN).targets())
+          .put("dropped_turns", manifest.split(TRAIN).droppedTurns() + manifest.split(VAL).droppedTurns())
+          .put("rejected", rejected)
+          .put("rejects_by_reason", rejects)
+          .put("seconds", (System.nanoTime() - t0) / 1e9);
+      out.commit(stats.toJson());
+      if (rejected > 0) {
+        System.out.printf(Locale.ROOT, "sft-prepare: %d of %d rows rejected %s; kept with their reason in %s/%s%n",
+            rejected, rows, rejects, s.output(), REJECTS);
+      }
+      return stats;
+    } catch (RuntimeException e) {
+      out.abort();
+      throw e;
+    } finally {
+      if (outcomes != null) {
+        outcomes.unpersist();
+      }
+      tokenizerBytes.destroy();
+    }
+  }
+
+  /** Every input file: Parquet ones apart (read by Spark), the rest as JSON / JSON Lines; hidden files skipped. */
+  static void listInputs(Configuration conf, List<String> inputs, List<String> json, List<String> parquet) {
+    for (String input : inputs) {
+      try {
+        Path pattern = new Path(input);
+        FileSystem fs = pattern.getFileSystem(conf);
+        FileStatus[] matches = fs.globStatus(pattern);
+        if (matches == null || matches.length == 0) {
+          throw new ConfigError("sft-prepare.input: " + input + " not found");
+        }
+        for (FileStatus match : matches) {
+          if (match.isDirectory()) {
+            RemoteIterator<LocatedFileStatus> it = fs.listFiles(match.getPath(), true);
+            while (it.hasNext()) {
+              Path p = it.next().getPath();
+              if (!hidden(p, match.getPath())) {
+                (p.getName().endsWith(".parquet") ? parquet : json).add(p.toString());
+              }
+            }
+          } else {
+            (match.getPath().getName().endsWith(".parquet") ? parquet : json).add(match.getPath().toString());
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot list " + input, e);
+      }
+    }
+    json.sort(null);
+    parquet.sort(null);
+  }
+
+  private static boolean hidden(Path file, Path root) {
+    for (Path p = file; p != null && !p.equals(root); p = p.getParent()) {
+      if (p.getName().startsWith(".") || p.getName().startsWith("_")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** One task per JSON / JSONL file, each streamed into raw rows on its executor. */
+  private static JavaRDD<Row> readJson(JavaSparkContext jsc, List<String> files) {
+    if (files.isEmpty()) {
+      return jsc.emptyRDD();
+    }
+    SerializableHadoopConf conf = new SerializableHadoopConf(jsc.hadoopConfiguration());
+    return jsc.parallelize(files, files.size()).flatMap(file -> {
+      Iterator<RawRow> rows;
+      try {
+        Path p = new Path(file);
+        InputStream in = p.getFileSystem(conf.get()).open(p);
+        rows = ConversationFiles.rows(file, file.endsWith(".gz") ? new GZIPInputStream(in, 1 << 16) : in);
+      } catch (IOException e) {
+        rows = List.of(ConversationFiles.broken(file, 0, e)).iterator();
+      }
+      Iterator<RawRow> source = rows;
+      return new Iterator<Row>() {
+        @Override
+        public boolean hasNext() {
+          return source.hasNext();
+        }
+
+        @Override
+        public Row next() {
+          RawRow r = source.next();
+          return RowFactory.create(r.source(), r.index(), r.json(), r.reason(), r.detail());
+        }
+      };
+    });
+  }
+
+  /** Executor side of step 2. */
+  static final class Render implements org.apache.spark.api.java.function.FlatMapFunction<Iterator<Row>, Row> {
+    private final Broadcast<byte[]> tokenizer;
+    private final ConversationRenderer renderer;
+
+    Render(Broadcast<byte[]> tokenizer, ConversationRenderer renderer) {
+      this.tokenizer = tokenizer;
+      this.renderer = renderer;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+      ChatTemplate template = new ChatTemplate(TokenizerCache.get(tokenizer.value()));
+      return new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return rows.hasNext();
+        }
+
+        @Override
+        public Row next() {
+          Row r = rows.next();
+          RawRow raw = new RawRow(r.getString(0), r.getLong(1), r.getString(2), r.getString(3), r.getString(4));
+          return toRow(renderer.apply(raw, template), template.endId());
+        }
+      };
+    }
+  }
+
+  static Row toRow(ConversationRenderer.Outcome o, int endId) {
+    if (o.rejected()) {
+      return RowFactory.create(o.id(), o.source(), o.split(), null, null, 0, 0, 0, 0, o.reason(), o.detail(),
+          o.raw());
+    }
+    ChatTemplate.Rendered r = o.rendered();
+    int[] tokens = r.tokens();
+    Integer[] ids = new Integer[tokens.length];
+    Byte[] mask = new Byte[tokens.length];
+    int ends = 0;
+    for (int i = 0; i < tokens.length; i++) {
+      ids[i] = tokens[i];
+      mask[i] = r.mask()[i];
+      if (r.mask()[i] == 1 && tokens[i] == endId) {
+        ends++;
+      }
+    }
+    return RowFactory.create(o.id(), o.source(), o.split(), ids, mask, tokens.length, r.targets(), ends,
+        r.droppedTurns(), null, null, null);
+  }
+
+  /** The written Parquet files of train/ and val/, each with its rows (from its footer) and SHA-256. */
+  private static List<SftManifest.DataFile> hashFiles(Configuration conf, AtomicOutput out) {
+    List<SftManifest.DataFile> files = new ArrayList<>();
+    for (String split : List.of(TRAIN, VAL)) {
+      try {
+        Path dir = new Path(out.stagingPath(split));
+        FileSystem fs = dir.getFileSystem(conf);
+        List<FileStatus> parts = new ArrayList<>(List.of(fs.listStatus(dir, p -> p.getName().endsWith(".parquet"))));
+        parts.sort(java.util.Comparator.comparing(f -> f.getPath().getName()));
+        for (FileStatus f : parts) {
+          long rows;
+          try (var reader = org.apache.parquet.hadoop.ParquetFileReader.open(
+              org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(f.getPath(), conf))) {
+            rows = reader.getRecordCount();
+          }
+          String sha;
+          try (InputStream in = fs.open(f.getPath())) {
+            sha = Sha256.hex(in);
+          }
+          files.add(new SftManifest.DataFile(split, split + "/" + f.getPath().getName(), rows, sha));
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot hash the " + split + " files", e);
+      }
+    }
+    return files;
+  }
+
+  private static byte[] readLocal(java.nio.file.Path file) {
+    try {
+      return java.nio.file.Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+}
