@@ -62,7 +62,29 @@ class DemoTest {
     double valLoss = ((Number) trained.get("val_loss")).doubleValue();
     assertTrue(valLoss < Math.log(2048), "the model learned something (val loss " + valLoss + " < ln V)");
     String sample = Files.readString(dir.resolve(DemoCommand.SAMPLE));
-    assertTrue(sample.strip().length() > 20, "the demo ends with generated text: " + sample);
+    assertTrue(sample.strip().length() > 20, "the demo generates text: " + sample);
+
+    Path prepared = dir.resolve("sft-prepare");
+    Map<String, Object> rendered = JobStats.parse(Files.readString(prepared.resolve("stats.json")));
+    assertEquals(4L, ((Number) rendered.get("rejected")).longValue(), "the broken rows are rejected: " + rendered);
+    assertTrue(Files.isDirectory(prepared.resolve("rejects")) && Files.exists(prepared.resolve("manifest.json")));
+    Path sft = dir.resolve("sft");
+    Map<String, Object> tuned = JobStats.parse(Files.readString(sft.resolve("stats.json")));
+    assertTrue(((Number) tuned.get("val_loss")).doubleValue() < ((Number) tuned.get("val_loss_at_start"))
+        .doubleValue() / 2, "SFT more than halves the held-out assistant-token loss: " + tuned);
+    assertTrue(tuned.get("base").toString().startsWith(pretrain.toString()), "sft starts from the pretrained model");
+    String chat = Files.readString(dir.resolve(DemoCommand.CHAT));
+    assertEquals(DemoCommand.CHAT_PROMPTS.size(), chat.lines().filter(l -> l.startsWith("assistant: ")).count(),
+        "the demo ends with the fine-tuned model's answers: " + chat);
+  }
+
+  @Test
+  void flowChainsSftToThePretrainedModel() {
+    List<String> chain = Flow.chain(List.of("tokenizer-train", "tokenize", "pretrain", "sft-prepare", "sft"),
+        Path.of("/w"));
+    assertTrue(chain.contains("sft-prepare.base=\"/w/pretrain\""), chain.toString());
+    assertTrue(chain.contains("sft.data=\"/w/sft-prepare\""), chain.toString());
+    assertTrue(chain.contains("sft.base=\"/w/pretrain\""), chain.toString());
   }
 
   @Test

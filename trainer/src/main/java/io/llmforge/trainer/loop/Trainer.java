@@ -75,8 +75,9 @@ public final class Trainer {
   }
 
   /**
-   * One data-parallel step on inputs and targets (-1: no loss): the loss is the mean over every target of this
-   * worker's micro-batches, so a micro-batch with more targets weighs more (TRL's and nanoGPT's token mean).
+   * One data-parallel step on inputs and targets (-1: no loss): the loss is the mean over every target of the step,
+   * all micro-batches of all workers together, so a row with more targets weighs more (nanoGPT's and TRL's token
+   * mean, with Hugging Face's {@code average_tokens_across_devices}).
    */
   public StepResult stepOn(List<TokenRows> microBatches, WorkerGroup group) {
     if (microBatches.size() != settings.gradAccumSteps()) {
@@ -87,18 +88,23 @@ public final class Trainer {
     for (TokenRows batch : microBatches) {
       targets += countTargets(batch);
     }
-    if (targets == 0) {
+    // the mean over the targets of all workers together: each worker scales its sum by size / (all targets), and
+    // the all-reduce's average then gives exactly a single process's token mean, however the targets are spread
+    long allTargets = group.size() == 1 ? targets
+        : Math.round(GradientAveraging.average((double) targets, group) * group.size());
+    if (allTargets == 0) {
       throw new IllegalArgumentException("the step's micro-batches have no targets (every target is -1)");
     }
+    double scale = (double) group.size() / allTargets;
     Parameters p = engine.parameters();
     p.zeroGradients();
     engine.train(true, optimizer.steps());
     double lossSum = 0;
     for (TokenRows batch : microBatches) {
-      lossSum += forwardBackward(batch, targets);
+      lossSum += forwardBackward(batch, scale);
     }
     engine.train(false, optimizer.steps());
-    double loss = GradientAveraging.average(p.gradients(), lossSum / targets, group);
+    double loss = GradientAveraging.average(p.gradients(), lossSum * scale, group);
     long step = optimizer.steps();
     double lr = schedule.at(step);
     double norm = GradientClipping.clip(p.gradients(), settings.gradClip());
@@ -106,12 +112,12 @@ public final class Trainer {
     return new StepResult(step, loss, lr, norm, targets);
   }
 
-  /** Summed cross-entropy of one micro-batch; its gradient, scaled by {@code 1 / stepTargets}, is accumulated. */
-  private double forwardBackward(TokenRows batch, long stepTargets) {
+  /** Summed cross-entropy of one micro-batch; its gradient, scaled by {@code scale}, is accumulated. */
+  private double forwardBackward(TokenRows batch, double scale) {
     GptEngine.Forward f = engine.forward(batch.inputs(), batch.targets());
     double sum = -f.logProbs().sumNumber().doubleValue();
     float[] d = new float[batch.batch() * batch.time()];
-    float g = (float) (-1.0 / stepTargets);
+    float g = (float) -scale;
     int i = 0;
     for (int[] row : batch.targets()) {
       for (int target : row) {
