@@ -65,4 +65,66 @@ class SparkSubmitIT {
     assertTrue(out.contains("unknown key 'clean.typo'"), out);
     assertTrue(new File(dir.toFile(), "out").exists() == false);
   }
+
+  /**
+   * sft-prepare and data-parallel sft through spark-submit: a base checkpoint made here, the demo's conversations,
+   * two barrier tasks on local[2].
+   */
+  @Test
+  void sftPrepareAndDataParallelSftRunThroughSparkSubmit(@TempDir Path dir) throws Exception {
+    var tokenizer = new io.llmforge.pipeline.tokenizer.BpeTrainer(io.llmforge.pipeline.tokenizer.PreTokenizer.Kind.GPT4,
+        io.llmforge.pipeline.tokenizer.SpecialTokens.ALL, 512, 1).trainOnText(List.of(
+            "What is 2 plus 3? 2 plus 3 is 5. Say hello to Grace. Hello, Grace! Nice to meet you.",
+            "What is the opposite of hot? The opposite of hot is cold. Who are you? I am a small assistant."))
+        .tokenizer();
+    Path base = dir.resolve("base");
+    Files.createDirectories(base);
+    Files.write(base.resolve("tokenizer.json"), io.llmforge.pipeline.tokenizer.TokenizerJson.writeBytes(tokenizer));
+    var engine = new io.llmforge.trainer.engine.GptEngine(new io.llmforge.trainer.engine.GptConfig(
+        tokenizer.vocabSize(), 128, 1, 2, 32, 0, 3));
+    io.llmforge.trainer.checkpoint.Checkpoint.save(base, engine, new io.llmforge.trainer.optim.AdamW(
+        io.llmforge.trainer.optim.OptimizerSettings.nanoGptShakespeare(), engine.parameters()),
+        new io.llmforge.trainer.checkpoint.TrainerState(1, 0, io.llmforge.trainer.data.TokenBatches.Cursor.START, 3),
+        base.resolve("tokenizer.json"), 1);
+    new io.llmforge.trainer.sft.DemoConversations(5).write(dir.resolve("chats"), 60);
+
+    String log = sparkSubmit(dir, "prepare", "io.llmforge.jobs.SftPrepareMain",
+        "--set", "sft-prepare.input=[\"" + dir.resolve("chats") + "\"]",
+        "--set", "sft-prepare.base=\"" + base + "\"", "--set", "sft-prepare.output=\"" + dir.resolve("data") + "\"");
+    Map<String, Object> prepared = JobStats.parse(Files.readString(dir.resolve("data/stats.json")));
+    assertEquals(4L, ((Number) prepared.get("rejected")).longValue(), log);
+
+    log = sparkSubmit(dir, "sft", "io.llmforge.jobs.SftMain",
+        "--set", "sft.data=\"" + dir.resolve("data") + "\"", "--set", "sft.base=\"" + base + "\"",
+        "--set", "sft.output=\"" + dir.resolve("sft") + "\"", "--set", "sft.max-steps=4",
+        "--set", "sft.batch-size=4", "--set", "sft.optimizer.warmup-steps=1", "--set", "sft.optimizer.decay-steps=4",
+        "--set", "sft.distributed.workers=2");
+    Map<String, Object> tuned = JobStats.parse(Files.readString(dir.resolve("sft/stats.json")));
+    assertEquals(4L, ((Number) tuned.get("steps")).longValue(), log);
+    assertEquals(2L, ((Number) tuned.get("workers")).longValue(), log);
+    assertTrue(Files.exists(dir.resolve("sft/_SUCCESS")), log);
+  }
+
+  /** Runs one job's main class through spark-submit on local[2]; returns its output, failing unless it exits 0. */
+  private static String sparkSubmit(Path dir, String name, String mainClass, String... args) throws Exception {
+    Path jar = Path.of(System.getProperty("llmforge.jobs.jar"));
+    String sparkClasspath = Files.readString(Path.of(System.getProperty("llmforge.spark.classpath"))).trim();
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx2g");
+    cmd.addAll(List.of(System.getProperty("llmforge.jvm.flags").trim().split("\\s+")));
+    cmd.addAll(List.of("-cp", sparkClasspath, "org.apache.spark.deploy.SparkSubmit",
+        "--master", "local[2]", "--conf", "spark.ui.enabled=false", "--class", mainClass, jar.toString()));
+    cmd.addAll(List.of(args));
+    Path logFile = dir.resolve(name + ".log");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
+    boolean done = p.waitFor(5, TimeUnit.MINUTES);
+    if (!done) {
+      p.destroyForcibly();
+    }
+    String log = Files.readString(logFile);
+    assertTrue(done, name + " finished in time:\n" + log);
+    assertEquals(0, p.exitValue(), log);
+    return log;
+  }
 }
