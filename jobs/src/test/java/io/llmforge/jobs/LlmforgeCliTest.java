@@ -61,4 +61,33 @@ class LlmforgeCliTest {
     runCapturingErr(code, "no-such-job");
     assertEquals(2, code[0]);
   }
+
+  @Test
+  void chatAnswersOnceOrInAReplThatKeepsGoingUntilExit(@TempDir Path dir) throws IOException {
+    Path base = TinyModels.base(dir.resolve("model"));
+    PrintStream stdout = System.out;
+    java.io.InputStream stdin = System.in;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      assertEquals(0, Llmforge.run("chat", "--checkpoint", base.toString(), "--prompt", "Who are you?",
+          "--max-new-tokens", "6", "--temperature", "0"));
+      String once = out.toString(StandardCharsets.UTF_8);
+      assertEquals(1, once.lines().count(), "one answer, streamed on one line: " + once);
+      out.reset();
+      System.setIn(new java.io.ByteArrayInputStream("hello\n/reset\nagain\n/exit\n".getBytes()));
+      assertEquals(0, Llmforge.run("chat", "--checkpoint", base.toString(), "--max-new-tokens", "4"));
+      String repl = out.toString(StandardCharsets.UTF_8);
+      assertEquals(2, repl.split("model> ", -1).length - 1, "two answers: " + repl);
+      assertTrue(repl.contains("(conversation forgotten)"), repl);
+    } finally {
+      System.setOut(stdout);
+      System.setIn(stdin);
+    }
+  }
+
+  @Test
+  void chatOnAMissingCheckpointFailsWithExitOne(@TempDir Path dir) {
+    assertEquals(1, Llmforge.run("chat", "--checkpoint", dir.resolve("nothing").toString(), "--prompt", "hi"));
+  }
 }

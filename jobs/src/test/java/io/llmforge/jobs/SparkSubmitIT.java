@@ -72,20 +72,7 @@ class SparkSubmitIT {
    */
   @Test
   void sftPrepareAndDataParallelSftRunThroughSparkSubmit(@TempDir Path dir) throws Exception {
-    var tokenizer = new io.llmforge.pipeline.tokenizer.BpeTrainer(io.llmforge.pipeline.tokenizer.PreTokenizer.Kind.GPT4,
-        io.llmforge.pipeline.tokenizer.SpecialTokens.ALL, 512, 1).trainOnText(List.of(
-            "What is 2 plus 3? 2 plus 3 is 5. Say hello to Grace. Hello, Grace! Nice to meet you.",
-            "What is the opposite of hot? The opposite of hot is cold. Who are you? I am a small assistant."))
-        .tokenizer();
-    Path base = dir.resolve("base");
-    Files.createDirectories(base);
-    Files.write(base.resolve("tokenizer.json"), io.llmforge.pipeline.tokenizer.TokenizerJson.writeBytes(tokenizer));
-    var engine = new io.llmforge.trainer.engine.GptEngine(new io.llmforge.trainer.engine.GptConfig(
-        tokenizer.vocabSize(), 128, 1, 2, 32, 0, 3));
-    io.llmforge.trainer.checkpoint.Checkpoint.save(base, engine, new io.llmforge.trainer.optim.AdamW(
-        io.llmforge.trainer.optim.OptimizerSettings.nanoGptShakespeare(), engine.parameters()),
-        new io.llmforge.trainer.checkpoint.TrainerState(1, 0, io.llmforge.trainer.data.TokenBatches.Cursor.START, 3),
-        base.resolve("tokenizer.json"), 1);
+    Path base = TinyModels.base(dir.resolve("base"));
     new io.llmforge.trainer.sft.DemoConversations(5).write(dir.resolve("chats"), 60);
 
     String log = sparkSubmit(dir, "prepare", "io.llmforge.jobs.SftPrepareMain",

@@ -12,7 +12,8 @@ import java.util.Set;
  * llmforge's chat template, in token ids:
  *
  * <pre>
- *   &lt;|endoftext|&gt; &lt;|system|&gt;...&lt;|end|&gt; &lt;|user|&gt;...&lt;|end|&gt; &lt;|assistant|&gt;...&lt;|end|&gt; &lt;|user|&gt;...
+ *   &lt;|endoftext|&gt; &lt;|system|&gt;...&lt;|end|&gt;
+ *   &lt;|user|&gt;...&lt;|end|&gt; &lt;|assistant|&gt;...&lt;|end|&gt; &lt;|user|&gt;...
  * </pre>
  *
  * The leading {@code <|endoftext|>} is the boundary every pretraining document starts after, so a conversation

@@ -60,7 +60,8 @@ public final class DemoConversations {
           }
           out.write((JSON.writeValueAsString(row) + "\n").getBytes(StandardCharsets.UTF_8));
         }
-        out.write("{\"messages\": [{\"role\": \"user\", \"content\": \"unterminated\n".getBytes(StandardCharsets.UTF_8));
+        out.write("{\"messages\": [{\"role\": \"user\", \"content\": \"unterminated\n"
+            .getBytes(StandardCharsets.UTF_8));
         out.write(("{\"messages\": [{\"role\": \"user\", \"content\": \"What time is it?\"}, {\"role\": \"tool\", "
             + "\"content\": \"12:00\"}]}\n").getBytes(StandardCharsets.UTF_8));
         out.write(new byte[] {'{', '"', 'x', '"', ':', ' ', '"', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'});
