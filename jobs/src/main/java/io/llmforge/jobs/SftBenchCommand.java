@@ -109,6 +109,7 @@ final class SftBenchCommand implements Callable<Integer> {
     Console.printStats("tokenize", TokenizeJob.run(spark, tokenizeSettings));
     JobStats pretrainStats = Pretraining.run(pretrainSettings, hadoop, System.out);
     Console.printStats("pretrain", pretrainStats);
+    pretrainStats = ownStats(pretrainStats, pretrained);
     System.out.printf(Locale.ROOT, "bench sft: pretrained model ready after %.1f s%n", (System.nanoTime() - t0) / 1e9);
     if (until.equals("pretrain")) {
       return 0;
@@ -131,11 +132,17 @@ final class SftBenchCommand implements Callable<Integer> {
           "sft-prepare.input=[" + String.join(",", inputs) + "]", "sft-prepare.base=" + q(pretrained),
           "sft-prepare.output=" + q(prepared)))));
       Console.printStats("sft-prepare " + language, prepareStats);
+      prepareStats = ownStats(prepareStats, prepared);
       SftManifest manifest = SftManifest.read(hadoop, prepared.toString());
       List<SftDataset.Example> heldOut = SftDataset.load(hadoop, prepared.toString(), manifest,
           ConversationRenderer.VAL);
-      sets.put(language, Map.of("files", set.files(), "train_conversations",
-          manifest.split(ConversationRenderer.TRAIN).conversations(), "held_out_conversations", heldOut.size()));
+      Map<String, Object> setInfo = new LinkedHashMap<>();
+      setInfo.put("files", set.files());
+      setInfo.put("rows_read", prepareStats.get("input_rows"));
+      setInfo.put("rejects_by_reason", prepareStats.get("rejects_by_reason"));
+      setInfo.put("train_conversations", manifest.split(ConversationRenderer.TRAIN).conversations());
+      setInfo.put("held_out_conversations", heldOut.size());
+      sets.put(language, setInfo);
 
       rows.add(evaluate(language, "base (pretrained)", pretrained, template, heldOut, maxNew, samples, null));
       for (String variant : List.of("full", "lora")) {
@@ -149,15 +156,12 @@ final class SftBenchCommand implements Callable<Integer> {
         SftSettings settings = SftSettings.from(load(chain, runKeys));
         long started = System.nanoTime();
         JobStats stats = SftTraining.run(settings, hadoop, System.out);
-        if (stats.get("skipped") != null) { // finished earlier: its own stats
-          stats = new JobStats();
-          JobStats.parse(Files.readString(run.resolve("stats.json"))).forEach(stats::put);
-          stats.put("skipped", true);
-        }
+        stats = ownStats(stats, run);
         Console.printStats("sft " + variant + " " + language, stats);
         Map<String, Object> row = evaluate(language, variant.equals("full") ? "SFT full" : "SFT LoRA r" + loraRank,
             run, template, heldOut, maxNew, samples, stats);
-        row.put("train_seconds", stats.get("skipped") != null ? null : (System.nanoTime() - started) / 1e9);
+        row.put("train_seconds", stats.get("skipped") != null ? stats.get("seconds_this_session")
+            : (System.nanoTime() - started) / 1e9);
         rows.add(row);
       }
     }
@@ -185,9 +189,7 @@ final class SftBenchCommand implements Callable<Integer> {
         .put("benchmark", "SFT: held-out assistant-token loss, stop rate and role-marker leaks, base vs SFT full vs "
             + "LoRA")
         .put("data", data.toAbsolutePath().toString())
-        .put("pretrain", Map.of("output", pretrained.toString(), "val_loss", pretrainStats.get("val_loss"),
-            "steps", pretrainStats.get("steps"), "model", String.valueOf(Checkpoint.readConfig(Checkpoint.resolve(
-                pretrained, System.err)))))
+        .put("pretrain", pretrainSummary(pretrained, pretrainStats))
         .put("instruction_sets", sets)
         .put("max_new_tokens", maxNew)
         .put("decoding", "greedy, KV cache, stops at <|end|> or <|endoftext|>")
@@ -218,6 +220,26 @@ final class SftBenchCommand implements Callable<Integer> {
     }
     row.putAll(r.asMap());
     return row;
+  }
+
+  /** A step's stats; for a step skipped as finished, the stats.json it wrote then (marked "skipped"). */
+  private static JobStats ownStats(JobStats stats, Path output) throws IOException {
+    if (stats.get("skipped") == null) {
+      return stats;
+    }
+    JobStats own = new JobStats();
+    JobStats.parse(Files.readString(output.resolve("stats.json"))).forEach(own::put);
+    return own.put("skipped", true);
+  }
+
+  private static Map<String, Object> pretrainSummary(Path pretrained, JobStats stats) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("output", pretrained.toString());
+    m.put("model", String.valueOf(Checkpoint.readConfig(Checkpoint.resolve(pretrained, System.err))));
+    m.put("steps", stats.get("steps"));
+    m.put("tokens_seen", stats.get("tokens_seen"));
+    m.put("val_loss", stats.get("val_loss"));
+    return m;
   }
 
   private ConfigReader load(List<String> chain, List<String> more) {

@@ -13,6 +13,7 @@ import java.util.HashSet;
  * @param data           an sft-prepare output
  * @param base           the pretrained model: a pretrain run folder (its newest good checkpoint) or one checkpoint
  * @param seed           the data order (each epoch's shuffle)
+ * @param groupByLength  batches of similar lengths (less padding), in random batch order
  * @param lora           {@link LoraSettings#NONE} for full fine-tuning; else adapters on a frozen base
  * @param replayShards   pretraining shards to mix in ("" for none)
  * @param replayFraction share of each micro-batch's rows taken from the replay shards
@@ -26,6 +27,7 @@ public record SftSettings(
     boolean resume,
     long seed,
     int batchSize,
+    boolean groupByLength,
     int maxSteps,
     OptimizerSettings optimizer,
     LoraSettings lora,
@@ -69,6 +71,7 @@ public record SftSettings(
         c.bool("resume"),
         c.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE),
         batchSize,
+        c.bool("group-by-length"),
         c.intIn("max-steps", 1, Integer.MAX_VALUE),
         OptimizerSettings.from(c.at("optimizer"), c.intIn("grad-accum-steps", 1, 1 << 20)),
         lora,

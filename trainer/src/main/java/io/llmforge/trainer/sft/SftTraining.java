@@ -190,7 +190,7 @@ public final class SftTraining {
     long started = System.nanoTime();
     long firstStep = state.step();
     SftBatches batches = new SftBatches(train, s.batchSize() - s.replayRows(), group.rank(), group.size(), s.seed(),
-        state.cursor());
+        s.groupByLength(), state.cursor());
     try (TokenBatches replay = s.replayRows() == 0 ? null : new TokenBatches(hadoop, s.replayShards(), in.replay(),
         ShardManifest.TRAIN, s.replayRows(), group.rank(), group.size(), state.replay())) {
       if (trainer.step() == 0) {

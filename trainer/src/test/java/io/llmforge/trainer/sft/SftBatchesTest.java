@@ -200,4 +200,38 @@ class SftBatchesTest {
     assertThrows(IllegalArgumentException.class, () -> new SftDataset.Example(new int[] {1}, new byte[] {0}));
     assertThrows(IllegalArgumentException.class, () -> new SftDataset.Example(new int[] {1, 2}, new byte[] {0}));
   }
+
+  @Test
+  void groupingByLengthKeepsEveryEpochAPermutationWithLessPaddingAndResumesExactly() {
+    List<SftDataset.Example> data = examples(400);
+    SftBatches grouped = new SftBatches(data, 4, 0, 1, 21, true, TokenBatches.Cursor.START);
+    SftBatches plain = new SftBatches(data, 4, 0, 1, 21, false, TokenBatches.Cursor.START);
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    int groupedSpread = 0;
+    int plainSpread = 0;
+    for (int b = 0; b < 100; b++) { // one epoch
+      List<SftDataset.Example> g = grouped.next();
+      g.forEach(e -> seen.add(e.tokens()[0]));
+      groupedSpread += spread(g);
+      plainSpread += spread(plain.next());
+    }
+    assertEquals(400, seen.size(), "every example once per epoch");
+    assertTrue(groupedSpread * 4 < plainSpread, "grouped batches have similar lengths: total spread "
+        + groupedSpread + " vs " + plainSpread);
+    TokenBatches.Cursor cursor = grouped.cursor();
+    SftBatches resumed = new SftBatches(data, 4, 0, 1, 21, true, cursor);
+    for (int b = 0; b < 30; b++) {
+      assertEquals(ids(grouped.next()), ids(resumed.next()), "batch " + b + " after the resume");
+    }
+  }
+
+  private static int spread(List<SftDataset.Example> batch) {
+    int min = Integer.MAX_VALUE;
+    int max = 0;
+    for (SftDataset.Example e : batch) {
+      min = Math.min(min, e.tokens().length);
+      max = Math.max(max, e.tokens().length);
+    }
+    return max - min;
+  }
 }
