@@ -67,7 +67,8 @@ public final class InputFiles {
     }
   }
 
-  private static boolean isHidden(Path file, Path root) {
+  /** Whether {@code file}, or a folder between it and {@code root}, is hidden ({@code .x}, {@code _x}). */
+  public static boolean isHidden(Path file, Path root) {
     for (Path p = file; p != null && !p.equals(root); p = p.getParent()) {
       String name = p.getName();
       if (name.startsWith(".") || name.startsWith("_")) {

@@ -9,10 +9,8 @@ import io.llmforge.trainer.distributed.WorkerGroup;
 import io.llmforge.trainer.engine.Backend;
 import io.llmforge.trainer.engine.GptConfig;
 import io.llmforge.trainer.loop.Trainer;
-import io.llmforge.trainer.metrics.Flops;
-import io.llmforge.trainer.metrics.LossCurve;
 import io.llmforge.trainer.metrics.MetricsLog;
-import io.llmforge.trainer.metrics.ProgressLine;
+import io.llmforge.trainer.metrics.TrainingLog;
 import io.llmforge.trainer.engine.GptEngine;
 
 import io.llmforge.pipeline.shards.ShardManifest;
@@ -25,7 +23,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -126,17 +123,16 @@ public final class Pretraining {
     double lastVal = Double.NaN;
     double lastLoss = Double.NaN;
     long started = System.nanoTime();
-    long firstStep = state.step();
+    TrainingLog log = new TrainingLog(out, console, config, params, s.peakTflops() * group.size(), s.maxSteps(),
+        s.logInterval(), state.step());
     try (TokenBatches batches = new TokenBatches(hadoop, s.shards(), manifest, ShardManifest.TRAIN, s.batchSize(),
         group.rank(), group.size(), state.cursor())) {
       if (trainer.step() == 0) {
         lastVal = validationLoss(model, hadoop, s, manifest, group);
         if (writer) {
-          metrics.append(line(0, "val_loss", lastVal));
+          log.initialValidation(lastVal);
         }
       }
-      long windowStart = System.nanoTime();
-      long windowTokens = 0;
       while (trainer.step() < s.maxSteps()) {
         List<int[][]> micro = new ArrayList<>();
         for (int i = 0; i < s.optimizer().gradAccumSteps(); i++) {
@@ -145,32 +141,14 @@ public final class Pretraining {
         Trainer.StepResult result = trainer.step(micro, group);
         long step = trainer.step();
         tokens += tokensPerStep;
-        windowTokens += tokensPerStep;
         lastLoss = result.loss();
-
-        if (writer && (step % s.logInterval() == 0 || step == s.maxSteps())) {
-          double seconds = (System.nanoTime() - windowStart) / 1e9;
-          double tokensPerSecond = windowTokens / seconds;
-          double mfu = Flops.mfu(config, params, tokensPerSecond, s.peakTflops() * group.size());
-          Map<String, Object> m = line(step, "loss", result.loss());
-          m.put("lr", result.learningRate());
-          m.put("grad_norm", result.gradNorm());
-          m.put("tokens_seen", tokens);
-          m.put("tokens_per_s", tokensPerSecond);
-          m.put("mfu", mfu);
-          metrics.append(m);
-          double elapsed = (System.nanoTime() - started) / 1e9;
-          console.println(ProgressLine.format(step, s.maxSteps(), result.loss(), lastVal, result.learningRate(),
-              tokensPerSecond, mfu, elapsed / (step - firstStep) * (s.maxSteps() - step)));
-          windowStart = System.nanoTime();
-          windowTokens = 0;
+        if (writer) {
+          log.step(result, tokensPerStep, tokens, lastVal, Map.of());
         }
         if (step % s.evalInterval() == 0 || step == s.maxSteps()) {
           lastVal = validationLoss(model, hadoop, s, manifest, group);
           if (writer) {
-            metrics.append(line(step, "val_loss", lastVal));
-            LossCurve.write(out.resolve(LossCurve.FILE), metrics.read());
-            console.printf(Locale.ROOT, "step %d: val loss %.4f%n", step, lastVal);
+            log.validation(step, lastVal, "val loss");
           }
         }
         if (writer && (step % s.checkpointInterval() == 0 || step == s.maxSteps())) {
@@ -195,7 +173,7 @@ public final class Pretraining {
         .put("seconds_this_session", seconds)
         .put("tokens_per_s_this_session", (tokens - state.tokensSeen()) / seconds);
     if (writer) {
-      LossCurve.write(out.resolve(LossCurve.FILE), metrics.read());
+      log.finish();
       RunFolder.finish(out, stats);
     }
     return stats;
@@ -238,12 +216,6 @@ public final class Pretraining {
     return (long) group.size() * s.batchSize() * s.optimizer().gradAccumSteps() * c.blockSize();
   }
 
-  private static Map<String, Object> line(long step, String key, double value) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("step", step);
-    m.put(key, value);
-    return m;
-  }
 
   /**
    * Checks the shards against the tokenizer.json stored next to them (refusing ids from another tokenizer) and

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.sum;
 
 import io.llmforge.pipeline.spark.AtomicOutput;
+import io.llmforge.pipeline.spark.InputFiles;
 import io.llmforge.pipeline.spark.JobStats;
 import io.llmforge.pipeline.tokenizer.ByteLevelBpe;
 import io.llmforge.pipeline.tokenizer.Sha256;
@@ -204,7 +205,7 @@ public final class SftPrepareJob {
             RemoteIterator<LocatedFileStatus> it = fs.listFiles(match.getPath(), true);
             while (it.hasNext()) {
               Path p = it.next().getPath();
-              if (!hidden(p, match.getPath())) {
+              if (!InputFiles.isHidden(p, match.getPath())) {
                 (p.getName().endsWith(".parquet") ? parquet : json).add(p.toString());
               }
             }
@@ -218,15 +219,6 @@ public final class SftPrepareJob {
     }
     json.sort(null);
     parquet.sort(null);
-  }
-
-  private static boolean hidden(Path file, Path root) {
-    for (Path p = file; p != null && !p.equals(root); p = p.getParent()) {
-      if (p.getName().startsWith(".") || p.getName().startsWith("_")) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** One task per JSON / JSONL file, each streamed into raw rows on its executor. */

@@ -18,10 +18,8 @@ import io.llmforge.trainer.engine.GptConfig;
 import io.llmforge.trainer.engine.GptEngine;
 import io.llmforge.trainer.engine.LoraSettings;
 import io.llmforge.trainer.loop.Trainer;
-import io.llmforge.trainer.metrics.Flops;
-import io.llmforge.trainer.metrics.LossCurve;
 import io.llmforge.trainer.metrics.MetricsLog;
-import io.llmforge.trainer.metrics.ProgressLine;
+import io.llmforge.trainer.metrics.TrainingLog;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -188,7 +186,8 @@ public final class SftTraining {
     double firstVal = Double.NaN;
     double lastLoss = Double.NaN;
     long started = System.nanoTime();
-    long firstStep = state.step();
+    TrainingLog log = new TrainingLog(out, console, config, params, s.peakTflops() * group.size(), s.maxSteps(),
+        s.logInterval(), state.step());
     SftBatches batches = new SftBatches(train, s.batchSize() - s.replayRows(), group.rank(), group.size(), s.seed(),
         s.groupByLength(), state.cursor());
     try (TokenBatches replay = s.replayRows() == 0 ? null : new TokenBatches(hadoop, s.replayShards(), in.replay(),
@@ -196,11 +195,9 @@ public final class SftTraining {
       if (trainer.step() == 0) {
         lastVal = firstVal = validationLoss(model, val, s, padId, group);
         if (writer) {
-          metrics.append(line(0, "val_loss", lastVal));
+          log.initialValidation(lastVal);
         }
       }
-      long windowStart = System.nanoTime();
-      long windowTokens = 0;
       while (trainer.step() < s.maxSteps()) {
         List<TokenRows> micro = new ArrayList<>();
         long stepTokens = 0;
@@ -220,33 +217,17 @@ public final class SftTraining {
         long step = trainer.step();
         long allTokens = Math.round(GradientAveraging.average((double) stepTokens, group) * group.size());
         tokens += allTokens;
-        windowTokens += allTokens;
         lastLoss = result.loss();
-        if (writer && (step % s.logInterval() == 0 || step == s.maxSteps())) {
-          double seconds = (System.nanoTime() - windowStart) / 1e9;
-          double tokensPerSecond = windowTokens / seconds;
-          double mfu = Flops.mfu(config, params, tokensPerSecond, s.peakTflops() * group.size());
-          Map<String, Object> m = line(step, "loss", result.loss());
-          m.put("lr", result.learningRate());
-          m.put("grad_norm", result.gradNorm());
-          m.put("epoch", batches.epoch());
-          m.put("tokens_seen", tokens);
-          m.put("targets", result.targets());
-          m.put("tokens_per_s", tokensPerSecond);
-          m.put("mfu", mfu);
-          metrics.append(m);
-          double elapsed = (System.nanoTime() - started) / 1e9;
-          console.println(ProgressLine.format(step, s.maxSteps(), result.loss(), lastVal, result.learningRate(),
-              tokensPerSecond, mfu, elapsed / (step - firstStep) * (s.maxSteps() - step)));
-          windowStart = System.nanoTime();
-          windowTokens = 0;
+        if (writer) {
+          Map<String, Object> extra = new LinkedHashMap<>();
+          extra.put("epoch", batches.epoch());
+          extra.put("targets", result.targets());
+          log.step(result, allTokens, tokens, lastVal, extra);
         }
         if (step % s.evalInterval() == 0 || step == s.maxSteps()) {
           lastVal = validationLoss(model, val, s, padId, group);
           if (writer) {
-            metrics.append(line(step, "val_loss", lastVal));
-            LossCurve.write(out.resolve(LossCurve.FILE), metrics.read());
-            console.printf(Locale.ROOT, "step %d: held-out assistant-token loss %.4f%n", step, lastVal);
+            log.validation(step, lastVal, "held-out assistant-token loss");
           }
         }
         if (writer && (step % s.checkpointInterval() == 0 || step == s.maxSteps())) {
@@ -277,7 +258,7 @@ public final class SftTraining {
         .put("workers", group.size())
         .put("seconds_this_session", seconds);
     if (writer) {
-      LossCurve.write(out.resolve(LossCurve.FILE), metrics.read());
+      log.finish();
       RunFolder.finish(out, stats);
     }
     return stats;
@@ -326,13 +307,6 @@ public final class SftTraining {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file, e);
     }
-  }
-
-  private static Map<String, Object> line(long step, String key, double value) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("step", step);
-    m.put(key, value);
-    return m;
   }
 
   private static String shortSha(String sha) {
