@@ -67,6 +67,10 @@ final class SftBenchCommand implements Callable<Integer> {
       description = "Instruction sets to fine-tune on (default: ${DEFAULT-VALUE}).")
   List<String> languages;
 
+  @Option(names = "--variants", split = ",", defaultValue = "full,lora",
+      description = "Fine-tuning runs per set: full, lora (default: ${DEFAULT-VALUE}).")
+  List<String> variants;
+
   /** One fine-tuning data set: its files under instruct/. */
   record InstructSet(String name, List<String> files) {}
 
@@ -79,6 +83,18 @@ final class SftBenchCommand implements Callable<Integer> {
     if (!Files.isDirectory(data.resolve("text")) || !Files.isDirectory(data.resolve("instruct"))) {
       System.err.println("bench sft: " + data + " has no text/ and instruct/ (it is ../shared/data; pass --data)");
       return 2;
+    }
+    for (String variant : variants) {
+      if (!variant.equals("full") && !variant.equals("lora")) {
+        System.err.println("bench sft: unknown variant " + variant + "; use full and/or lora");
+        return 2;
+      }
+    }
+    for (String language : languages) {
+      if (!SETS.containsKey(language)) {
+        System.err.println("bench sft: unknown instruction set " + language + "; known: " + SETS.keySet());
+        return 2;
+      }
     }
     ConfigReader base = JobConfig.load("bench-sft", SECTIONS, options.confFiles, options.overrides);
     Path work = Path.of(base.requiredString("bench-sft.workdir")).toAbsolutePath();
@@ -121,10 +137,6 @@ final class SftBenchCommand implements Callable<Integer> {
     Map<String, Object> sets = new LinkedHashMap<>();
     for (String language : languages) {
       InstructSet set = SETS.get(language);
-      if (set == null) {
-        System.err.println("bench sft: unknown instruction set " + language + "; known: " + SETS.keySet());
-        return 2;
-      }
       Path prepared = work.resolve("sft-data-" + language);
       List<String> inputs = set.files().stream().map(f -> q(data.resolve("instruct").resolve(f).toAbsolutePath()))
           .toList();
@@ -145,7 +157,7 @@ final class SftBenchCommand implements Callable<Integer> {
       sets.put(language, setInfo);
 
       rows.add(evaluate(language, "base (pretrained)", pretrained, template, heldOut, maxNew, samples, null));
-      for (String variant : List.of("full", "lora")) {
+      for (String variant : variants) {
         Path run = work.resolve("sft-" + variant + "-" + language);
         List<String> runKeys = new ArrayList<>(List.of("sft.data=" + q(prepared), "sft.base=" + q(pretrained),
             "sft.output=" + q(run)));
