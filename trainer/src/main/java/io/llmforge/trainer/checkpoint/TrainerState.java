@@ -8,7 +8,7 @@ import io.llmforge.trainer.data.TokenBatches;
  * @param step       optimiser steps taken (also the LR schedule position)
  * @param tokensSeen training tokens consumed, all workers together
  * @param cursor     where the training data stream continues (SFT: epoch and position in the epoch's order)
- * @param seed       the run's seed (weight init or data order; dropout masks derive from it and the step)
+ * @param seed       the run's seed (pretraining: weight init; SFT: the data order)
  * @param replay     where the replayed pretraining shards continue (SFT with replay); null when there are none
  */
 public record TrainerState(long step, long tokensSeen, TokenBatches.Cursor cursor, long seed,

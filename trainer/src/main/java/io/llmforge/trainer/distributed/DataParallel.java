@@ -7,6 +7,7 @@ import java.io.Serializable;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -72,7 +73,7 @@ public final class DataParallel {
     List<String> results = run(sc, workers, exchangeTimeout, key,
         group -> training.train(group).put(EXECUTOR, SparkEnv.get().executorId()).toJson());
     JobStats stats = new JobStats();
-    List<Object> executors = new java.util.ArrayList<>();
+    List<Object> executors = new ArrayList<>();
     for (String result : results) {
       executors.add(JobStats.parse(result).get(EXECUTOR));
     }
