@@ -9,7 +9,6 @@ import io.llmforge.trainer.distributed.WorkerGroup;
 import io.llmforge.trainer.engine.Backend;
 import io.llmforge.trainer.engine.GptConfig;
 import io.llmforge.trainer.loop.Trainer;
-import io.llmforge.trainer.metrics.MetricsLog;
 import io.llmforge.trainer.metrics.TrainingLog;
 import io.llmforge.trainer.engine.GptEngine;
 
@@ -89,7 +88,6 @@ public final class Pretraining {
     GptConfig config = s.model(manifest.vocabSize(), manifest.seqLen());
     GptEngine model = new GptEngine(config);
     Trainer trainer = new Trainer(model, s.optimizer());
-    MetricsLog metrics = new MetricsLog(out.resolve(MetricsLog.FILE));
 
     TrainerState state;
     // prepare() has already reported any checkpoint it skipped, on the driver
@@ -98,7 +96,6 @@ public final class Pretraining {
       requireSameModel(good.get(), config);
       state = Checkpoint.restore(good.get(), model, trainer.optimizer());
       if (writer) {
-        metrics.truncateAfter(state.step());
         console.printf(Locale.ROOT, "pretrain: resuming %s at step %d (%d tokens seen)%n", out, state.step(),
             state.tokensSeen());
       }
@@ -106,7 +103,6 @@ public final class Pretraining {
       state = new TrainerState(0, 0, TokenBatches.Cursor.START, config.seed());
       if (writer) {
         RunFolder.create(out);
-        metrics.truncateAfter(-1);
       }
     }
     long params = model.parameters().count();
@@ -125,6 +121,9 @@ public final class Pretraining {
     long started = System.nanoTime();
     TrainingLog log = new TrainingLog(out, console, config, params, s.peakTflops() * group.size(), s.maxSteps(),
         s.logInterval(), state.step());
+    if (writer) { // lines after the restored checkpoint belong to steps that run again
+      log.metrics().truncateAfter(good.isPresent() ? state.step() : -1);
+    }
     try (TokenBatches batches = new TokenBatches(hadoop, s.shards(), manifest, ShardManifest.TRAIN, s.batchSize(),
         group.rank(), group.size(), state.cursor())) {
       if (trainer.step() == 0) {

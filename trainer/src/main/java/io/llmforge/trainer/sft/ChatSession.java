@@ -55,10 +55,6 @@ public final class ChatSession {
     }
   }
 
-  public ChatTemplate template() {
-    return template;
-  }
-
   /** Forgets the conversation (the system message stays). */
   public void reset() {
     history.clear();

@@ -18,7 +18,6 @@ import io.llmforge.trainer.engine.GptConfig;
 import io.llmforge.trainer.engine.GptEngine;
 import io.llmforge.trainer.engine.LoraSettings;
 import io.llmforge.trainer.loop.Trainer;
-import io.llmforge.trainer.metrics.MetricsLog;
 import io.llmforge.trainer.metrics.TrainingLog;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -143,7 +142,6 @@ public final class SftTraining {
     LoraSettings lora = s.lora();
     GptEngine model = new GptEngine(config, DataType.FLOAT, lora, lora.enabled() ? name -> false : name -> true);
     Trainer trainer = new Trainer(model, s.optimizer());
-    MetricsLog metrics = new MetricsLog(out.resolve(MetricsLog.FILE));
     int padId = readTokenizer(out.resolve(Checkpoint.TOKENIZER)).specialId(SpecialTokens.PAD);
 
     List<SftDataset.Example> train = SftDataset.load(hadoop, s.data(), in.manifest(), ConversationRenderer.TRAIN);
@@ -155,7 +153,6 @@ public final class SftTraining {
     if (good.isPresent()) {
       state = Checkpoint.restore(good.get(), model, trainer.optimizer());
       if (writer) {
-        metrics.truncateAfter(state.step());
         console.printf(Locale.ROOT, "sft: resuming %s at step %d (epoch %d)%n", out, state.step(),
             state.cursor().epoch());
       }
@@ -163,9 +160,6 @@ public final class SftTraining {
       Checkpoint.loadWeights(in.baseCheckpoint(), model);
       state = new TrainerState(0, 0, TokenBatches.Cursor.START, s.seed(),
           s.replayRows() > 0 ? TokenBatches.Cursor.START : null);
-      if (writer) {
-        metrics.truncateAfter(-1);
-      }
     }
     long params = model.parameters().count();
     long trainable = model.parameters().trainableCount();
@@ -188,6 +182,9 @@ public final class SftTraining {
     long started = System.nanoTime();
     TrainingLog log = new TrainingLog(out, console, config, params, s.peakTflops() * group.size(), s.maxSteps(),
         s.logInterval(), state.step());
+    if (writer) { // lines after the restored checkpoint belong to steps that run again
+      log.metrics().truncateAfter(good.isPresent() ? state.step() : -1);
+    }
     SftBatches batches = new SftBatches(train, s.batchSize() - s.replayRows(), group.rank(), group.size(), s.seed(),
         s.groupByLength(), state.cursor());
     try (TokenBatches replay = s.replayRows() == 0 ? null : new TokenBatches(hadoop, s.replayShards(), in.replay(),
