@@ -274,8 +274,8 @@ public final class Checkpoint {
     for (String name : p.names()) {
       INDArray value = tensors.get(name);
       if (value == null) {
-        if (isAdapter(name)) {
-          continue; // a fresh adapter on a base checkpoint keeps its initialisation
+        if (isAdapter(name) || GptEngine.isHeadTensor(name)) {
+          continue; // a fresh adapter or head on a base checkpoint keeps its initialisation
         }
         throw new IllegalStateException(checkpoint.resolve(MODEL) + " has no tensor " + name);
       }

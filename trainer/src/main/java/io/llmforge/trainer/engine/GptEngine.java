@@ -39,6 +39,8 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class GptEngine {
   /** nanoGPT's initialisation: N(0, 0.02), residual projections scaled by 1/sqrt(2 nLayer). */
   static final double INIT_STD = 0.02;
+  /** The tensor of a scalar head {@code h}: {@code h.weight}. */
+  static final String HEAD_SUFFIX = ".weight";
 
   private final GptConfig config;
   private final LoraSettings lora;
@@ -86,10 +88,24 @@ public final class GptEngine {
    * @param trainable which base tensors train (with LoRA, usually none: {@code name -> false})
    */
   public GptEngine(GptConfig config, DataType dataType, LoraSettings lora, Predicate<String> trainable) {
+    this(config, dataType, lora, trainable, List.of());
+  }
+
+  /**
+   * A model with scalar heads on the final hidden states: each head {@code h} is a trainable {@code h.weight} [1, C]
+   * (Hugging Face's {@code score} of {@code GPT2ForSequenceClassification}: a linear layer without bias), kept in the
+   * same flat buffers, so the optimiser, clipping, all-reduce and checkpoints carry it with the rest. The engine only
+   * holds it: the reward model and the value head read it against {@link Forward#hidden()} and pass dL/dhidden back.
+   */
+  public GptEngine(GptConfig config, DataType dataType, LoraSettings lora, Predicate<String> trainable,
+      List<String> scalarHeads) {
     this.config = config;
     this.lora = lora;
     this.dataType = dataType;
     List<Parameters.Spec> specs = specs(config, lora, trainable);
+    for (String head : scalarHeads) {
+      specs.add(new Parameters.Spec(head + HEAD_SUFFIX, new long[] {1, config.nEmbd()}, true, false));
+    }
     this.params = new Parameters(specs, dataType);
     initialise(specs, config.seed());
     this.cpuKernels = CpuKernels.available(dataType);
@@ -193,6 +209,21 @@ public final class GptEngine {
 
   public Parameters parameters() {
     return params;
+  }
+
+  /** The weight [1, C] of scalar head {@code head} (a view into the flat buffer). */
+  public INDArray headWeight(String head) {
+    return params.value(head + HEAD_SUFFIX);
+  }
+
+  /** The gradient [1, C] of scalar head {@code head}. */
+  public INDArray headGradient(String head) {
+    return params.gradient(head + HEAD_SUFFIX);
+  }
+
+  /** Whether tensor {@code name} belongs to a scalar head rather than the GPT (loading a base model leaves it new). */
+  public static boolean isHeadTensor(String name) {
+    return !name.startsWith("h.") && !name.startsWith("wte.") && !name.startsWith("wpe.") && !name.startsWith("ln_f.");
   }
 
   /** Whether the element-wise CPU shortcuts are on (CPU backend, float). */

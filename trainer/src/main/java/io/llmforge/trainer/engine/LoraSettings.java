@@ -38,6 +38,17 @@ public record LoraSettings(int rank, double alpha, double dropout, Set<String> t
     }
   }
 
+  /** A {@code lora} block (rank, alpha, dropout, targets); rank 0 is {@link #NONE}. */
+  public static LoraSettings from(io.llmforge.pipeline.config.ConfigReader l) {
+    int rank = l.intIn("rank", 0, 4096);
+    try {
+      return rank == 0 ? NONE : new LoraSettings(rank, l.doubleIn("alpha", 1e-6, 1e6), l.doubleIn("dropout", 0, 0.99),
+          new java.util.HashSet<>(l.strings("targets")));
+    } catch (IllegalArgumentException e) {
+      throw l.error("targets", e.getMessage());
+    }
+  }
+
   public boolean enabled() {
     return rank > 0;
   }

@@ -29,7 +29,7 @@ public final class Trainer {
 
   /**
    * @param gradNorm global gradient norm before clipping
-   * @param targets  target tokens of this worker's micro-batches
+   * @param targets  this worker's units of the loss: target tokens for the next-token loss, pairs for a reward model
    */
   public record StepResult(long step, double loss, double learningRate, double gradNorm, long targets) {}
 
@@ -88,28 +88,48 @@ public final class Trainer {
     for (TokenRows batch : microBatches) {
       targets += countTargets(batch);
     }
-    // the mean over the targets of all workers together: each worker scales its sum by size / (all targets), and
-    // the all-reduce's average then gives exactly a single process's token mean, however the targets are spread
-    long allTargets = group.size() == 1 ? targets
-        : Math.round(GradientAveraging.average((double) targets, group) * group.size());
-    if (allTargets == 0) {
-      throw new IllegalArgumentException("the step's micro-batches have no targets (every target is -1)");
+    return step(targets, group, scale -> {
+      double lossSum = 0;
+      for (TokenRows batch : microBatches) {
+        lossSum += forwardBackward(batch, scale);
+      }
+      return lossSum;
+    });
+  }
+
+  /**
+   * The loss of one step on this worker: runs forward and backward over the step's micro-batches, adding the
+   * gradient of {@code scale x} (the summed loss) into the engine's gradient buffer, and returns the summed loss.
+   */
+  @FunctionalInterface
+  public interface Objective {
+    double forwardBackward(double scale);
+  }
+
+  /**
+   * One data-parallel optimiser step of any summed loss (next-token, Bradley-Terry, DPO...): the loss is the mean over
+   * the {@code units} (targets, pairs) of all workers together, so each worker scales its sum by size / (all units)
+   * and the all-reduce's average then gives exactly a single process's mean, however the units are spread. Then the
+   * gradients are clipped and AdamW steps at the scheduled learning rate.
+   */
+  public StepResult step(long units, WorkerGroup group, Objective objective) {
+    long allUnits = group.size() == 1 ? units
+        : Math.round(GradientAveraging.average((double) units, group) * group.size());
+    if (allUnits == 0) {
+      throw new IllegalArgumentException("the step's micro-batches have nothing to learn from (no targets)");
     }
-    double scale = (double) group.size() / allTargets;
+    double scale = (double) group.size() / allUnits;
     Parameters p = engine.parameters();
     p.zeroGradients();
     engine.train(true, optimizer.steps());
-    double lossSum = 0;
-    for (TokenRows batch : microBatches) {
-      lossSum += forwardBackward(batch, scale);
-    }
+    double lossSum = objective.forwardBackward(scale);
     engine.train(false, optimizer.steps());
     double loss = GradientAveraging.average(p.gradients(), lossSum * scale, group);
     long step = optimizer.steps();
     double lr = schedule.at(step);
     double norm = GradientClipping.clip(p.gradients(), settings.gradClip());
     optimizer.step(p, lr);
-    return new StepResult(step, loss, lr, norm, targets);
+    return new StepResult(step, loss, lr, norm, units);
   }
 
   /** Summed cross-entropy of one micro-batch; its gradient, scaled by {@code scale}, is accumulated. */

@@ -66,6 +66,13 @@ public record OptimizerSettings(
     return new OptimizerSettings(1e-3, 1e-4, 100, 2000, 0.9, 0.99, 1e-8, 0.1, 1.0, 1);
   }
 
+  /** The same settings with the cosine reaching its floor at {@code steps} (warmup capped at it): a run's length. */
+  public OptimizerSettings decayingOver(int steps) {
+    int warmup = Math.min(warmupSteps, steps);
+    return new OptimizerSettings(learningRate, minLearningRate, warmup, Math.max(warmup, steps), beta1, beta2, epsilon,
+        weightDecay, gradClip, gradAccumSteps);
+  }
+
   /** The learning rate schedule these settings describe. */
   public LrSchedule schedule() {
     return new LrSchedule(learningRate, minLearningRate, warmupSteps, decaySteps);

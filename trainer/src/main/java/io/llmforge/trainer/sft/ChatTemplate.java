@@ -149,6 +149,14 @@ public final class ChatTemplate {
     return ids.toArray();
   }
 
+  /** An answer as it follows {@link #prompt}: its text's ids and the closing {@code <|end|>}. */
+  public int[] completion(String answer) {
+    IntList ids = new IntList(128);
+    tokenizer.encodeOrdinary(answer, ids);
+    ids.add(end);
+    return ids.toArray();
+  }
+
   /** The answer's text: the ids after the prompt, up to (not including) the first stop id. */
   public String answer(int[] generated, int promptLength) {
     List<Integer> out = new ArrayList<>();

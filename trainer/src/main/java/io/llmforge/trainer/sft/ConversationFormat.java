@@ -31,6 +31,11 @@ public enum ConversationFormat {
       "model", Message.ASSISTANT, "bard", Message.ASSISTANT, "bing", Message.ASSISTANT,
       "system", Message.SYSTEM);
 
+  /** The role of a ShareGPT speaker ({@code human}, {@code gpt}, ...), or null for an unknown one. */
+  public static String roleOfSpeaker(String from) {
+    return SHAREGPT_ROLES.get(from.toLowerCase(Locale.ROOT));
+  }
+
   /** Parses one row (a JSON object) into a validated conversation. */
   public Conversation parse(JsonNode row) throws BadConversation {
     if (row == null || !row.isObject()) {

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
@@ -41,14 +42,24 @@ public final class SftDataset {
 
   /** The examples of {@code split}, in file order. */
   public static List<Example> load(Configuration conf, String folder, SftManifest manifest, String split) {
-    List<Example> out = new ArrayList<>();
-    for (SftManifest.DataFile f : manifest.filesOf(split)) {
+    return read(conf, folder, manifest.filesOf(split), "sft-prepare",
+        g -> new Example(ints(g, "tokens"), bytes(g, "loss_mask")));
+  }
+
+  /**
+   * The rows of Parquet files listed in a manifest, in file order, each file first checked against its SHA-256 and
+   * then its row count; {@code job} is the job to run again when one does not match.
+   */
+  public static <T> List<T> read(Configuration conf, String folder, List<SftManifest.DataFile> files, String job,
+      Function<Group, T> row) {
+    List<T> out = new ArrayList<>();
+    for (SftManifest.DataFile f : files) {
       Path p = new Path(folder, f.file());
       try (InputStream in = p.getFileSystem(conf).open(p)) {
         String sha = Sha256.hex(in);
         if (!sha.equals(f.sha256())) {
           throw new IllegalStateException(p + " does not match its sha256 in " + SftManifest.FILE
-              + " (corrupt or replaced); run sft-prepare again");
+              + " (corrupt or replaced); run " + job + " again");
         }
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read " + p, e);
@@ -56,7 +67,7 @@ public final class SftDataset {
       long before = out.size();
       try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), p).withConf(conf).build()) {
         for (Group g; (g = reader.read()) != null; ) {
-          out.add(new Example(ints(g, "tokens"), bytes(g, "loss_mask")));
+          out.add(row.apply(g));
         }
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read " + p, e);
@@ -69,7 +80,7 @@ public final class SftDataset {
   }
 
   /** A Spark-written array column: {@code column.list[i].element}. */
-  private static int[] ints(Group g, String column) {
+  public static int[] ints(Group g, String column) {
     Group list = g.getGroup(column, 0);
     int n = list.getFieldRepetitionCount("list");
     int[] out = new int[n];

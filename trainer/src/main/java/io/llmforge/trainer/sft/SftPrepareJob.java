@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.sum;
 
 import io.llmforge.pipeline.spark.AtomicOutput;
-import io.llmforge.pipeline.spark.InputFiles;
 import io.llmforge.pipeline.spark.JobStats;
 import io.llmforge.pipeline.tokenizer.ByteLevelBpe;
 import io.llmforge.pipeline.tokenizer.Sha256;
@@ -14,9 +13,6 @@ import io.llmforge.pipeline.tokenizer.TokenizerCache;
 import io.llmforge.pipeline.tokenizer.TokenizerJson;
 import io.llmforge.pipeline.config.ConfigError;
 import io.llmforge.trainer.checkpoint.Checkpoint;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -24,14 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
-import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
-import io.llmforge.pipeline.spark.SerializableHadoopConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -63,13 +52,6 @@ public final class SftPrepareJob {
   public static final String REJECTS = "rejects";
   public static final String TOKENIZER_FILE = "tokenizer.json";
 
-  static final StructType RAW = new StructType()
-      .add("source", DataTypes.StringType, false)
-      .add("index", DataTypes.LongType, false)
-      .add("json", DataTypes.StringType, true)
-      .add("reason", DataTypes.StringType, true)
-      .add("detail", DataTypes.StringType, true);
-
   static final StructType OUTCOME = new StructType()
       .add("id", DataTypes.StringType, false)
       .add("source", DataTypes.StringType, false)
@@ -96,7 +78,7 @@ public final class SftPrepareJob {
     java.nio.file.Path base = Checkpoint.resolve(java.nio.file.Path.of(s.base()), System.err);
     int maxTokens = Checkpoint.readConfig(base).blockSize() + 1;
     byte[] tokenizerJson = java.nio.file.Files.isRegularFile(Checkpoint.tokenizerFile(base))
-        ? readLocal(Checkpoint.tokenizerFile(base)) : null;
+        ? InputRows.readLocal(Checkpoint.tokenizerFile(base)) : null;
     if (tokenizerJson == null) {
       throw new ConfigError("sft-prepare.base: " + s.base() + " has no " + TOKENIZER_FILE);
     }
@@ -106,7 +88,7 @@ public final class SftPrepareJob {
 
     List<String> jsonFiles = new ArrayList<>();
     List<String> parquetFiles = new ArrayList<>();
-    listInputs(hadoop, s.input(), jsonFiles, parquetFiles);
+    InputRows.list(hadoop, "sft-prepare.input", s.input(), jsonFiles, parquetFiles);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<byte[]> tokenizerBytes = jsc.broadcast(canonical);
     ConversationRenderer renderer = new ConversationRenderer(s.format(), s.identity(), s.template(), maxTokens,
@@ -115,11 +97,7 @@ public final class SftPrepareJob {
     AtomicOutput out = AtomicOutput.begin(hadoop, s.output(), s.overwrite());
     Dataset<Row> outcomes = null;
     try {
-      JavaRDD<Row> raw = readJson(jsc, jsonFiles);
-      for (String p : parquetFiles) {
-        raw = raw.union(spark.read().parquet(p).toJSON().javaRDD().zipWithIndex()
-            .map(t -> RowFactory.create(p, t._2(), t._1(), null, null)));
-      }
+      JavaRDD<Row> raw = InputRows.read(spark, jsonFiles, parquetFiles);
       int partitions = Math.max(1, spark.sparkContext().defaultParallelism());
       outcomes = spark.createDataFrame(raw.repartition(partitions).mapPartitions(new Render(tokenizerBytes, renderer)),
           OUTCOME).persist(StorageLevel.MEMORY_AND_DISK());
@@ -147,7 +125,7 @@ public final class SftPrepareJob {
       long rows = outcomes.count();
       SftManifest manifest = new SftManifest(Sha256.hex(canonical), tokenizer.vocabSize(), maxTokens,
           SftManifest.TEMPLATE, s.template().trainOnPrompt(), s.template().responseOnly(), splits,
-          hashFiles(hadoop, out));
+          InputRows.hashParquet(hadoop, out, List.of(TRAIN, VAL)));
       SmallFiles.write(hadoop, out.stagingPath(TOKENIZER_FILE), canonical);
       SmallFiles.write(hadoop, out.stagingPath(SftManifest.FILE), manifest.toJson().getBytes(StandardCharsets.UTF_8));
 
@@ -190,68 +168,6 @@ public final class SftPrepareJob {
     }
   }
 
-  /** Every input file: Parquet ones apart (read by Spark), the rest as JSON / JSON Lines; hidden files skipped. */
-  static void listInputs(Configuration conf, List<String> inputs, List<String> json, List<String> parquet) {
-    for (String input : inputs) {
-      try {
-        Path pattern = new Path(input);
-        FileSystem fs = pattern.getFileSystem(conf);
-        FileStatus[] matches = fs.globStatus(pattern);
-        if (matches == null || matches.length == 0) {
-          throw new ConfigError("sft-prepare.input: " + input + " not found");
-        }
-        for (FileStatus match : matches) {
-          if (match.isDirectory()) {
-            RemoteIterator<LocatedFileStatus> it = fs.listFiles(match.getPath(), true);
-            while (it.hasNext()) {
-              Path p = it.next().getPath();
-              if (!InputFiles.isHidden(p, match.getPath())) {
-                (p.getName().endsWith(".parquet") ? parquet : json).add(p.toString());
-              }
-            }
-          } else {
-            (match.getPath().getName().endsWith(".parquet") ? parquet : json).add(match.getPath().toString());
-          }
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot list " + input, e);
-      }
-    }
-    json.sort(null);
-    parquet.sort(null);
-  }
-
-  /** One task per JSON / JSONL file, each streamed into raw rows on its executor. */
-  private static JavaRDD<Row> readJson(JavaSparkContext jsc, List<String> files) {
-    if (files.isEmpty()) {
-      return jsc.emptyRDD();
-    }
-    SerializableHadoopConf conf = new SerializableHadoopConf(jsc.hadoopConfiguration());
-    return jsc.parallelize(files, files.size()).flatMap(file -> {
-      Iterator<RawRow> rows;
-      try {
-        Path p = new Path(file);
-        InputStream in = p.getFileSystem(conf.get()).open(p);
-        rows = ConversationFiles.rows(file, file.endsWith(".gz") ? new GZIPInputStream(in, 1 << 16) : in);
-      } catch (IOException e) {
-        rows = List.of(ConversationFiles.broken(file, 0, e)).iterator();
-      }
-      Iterator<RawRow> source = rows;
-      return new Iterator<Row>() {
-        @Override
-        public boolean hasNext() {
-          return source.hasNext();
-        }
-
-        @Override
-        public Row next() {
-          RawRow r = source.next();
-          return RowFactory.create(r.source(), r.index(), r.json(), r.reason(), r.detail());
-        }
-      };
-    });
-  }
-
   /** Executor side of step 2. */
   static final class Render implements org.apache.spark.api.java.function.FlatMapFunction<Iterator<Row>, Row> {
     private final Broadcast<byte[]> tokenizer;
@@ -274,8 +190,7 @@ public final class SftPrepareJob {
         @Override
         public Row next() {
           Row r = rows.next();
-          RawRow raw = new RawRow(r.getString(0), r.getLong(1), r.getString(2), r.getString(3), r.getString(4));
-          return toRow(renderer.apply(raw, template), template.endId());
+          return toRow(renderer.apply(InputRows.raw(r), template), template.endId());
         }
       };
     }
@@ -302,39 +217,4 @@ public final class SftPrepareJob {
         r.droppedTurns(), null, null, null);
   }
 
-  /** The written Parquet files of train/ and val/, each with its rows (from its footer) and SHA-256. */
-  private static List<SftManifest.DataFile> hashFiles(Configuration conf, AtomicOutput out) {
-    List<SftManifest.DataFile> files = new ArrayList<>();
-    for (String split : List.of(TRAIN, VAL)) {
-      try {
-        Path dir = new Path(out.stagingPath(split));
-        FileSystem fs = dir.getFileSystem(conf);
-        List<FileStatus> parts = new ArrayList<>(List.of(fs.listStatus(dir, p -> p.getName().endsWith(".parquet"))));
-        parts.sort(java.util.Comparator.comparing(f -> f.getPath().getName()));
-        for (FileStatus f : parts) {
-          long rows;
-          try (var reader = org.apache.parquet.hadoop.ParquetFileReader.open(
-              org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(f.getPath(), conf))) {
-            rows = reader.getRecordCount();
-          }
-          String sha;
-          try (InputStream in = fs.open(f.getPath())) {
-            sha = Sha256.hex(in);
-          }
-          files.add(new SftManifest.DataFile(split, split + "/" + f.getPath().getName(), rows, sha));
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot hash the " + split + " files", e);
-      }
-    }
-    return files;
-  }
-
-  private static byte[] readLocal(java.nio.file.Path file) {
-    try {
-      return java.nio.file.Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
-    }
-  }
 }

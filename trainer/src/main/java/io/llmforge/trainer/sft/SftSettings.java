@@ -4,7 +4,6 @@ import io.llmforge.pipeline.config.ConfigReader;
 import io.llmforge.trainer.engine.LoraSettings;
 import io.llmforge.trainer.optim.OptimizerSettings;
 import java.io.Serializable;
-import java.util.HashSet;
 
 /**
  * The {@code sft} job's settings ({@code sft.*}, conf/sft.conf), validated before any work. Serializable: data-parallel
@@ -44,15 +43,7 @@ public record SftSettings(
 
   public static SftSettings from(ConfigReader root) {
     ConfigReader c = root.at("sft");
-    ConfigReader l = c.at("lora");
-    int rank = l.intIn("rank", 0, 4096);
-    LoraSettings lora;
-    try {
-      lora = rank == 0 ? LoraSettings.NONE : new LoraSettings(rank, l.doubleIn("alpha", 1e-6, 1e6),
-          l.doubleIn("dropout", 0, 0.99), new HashSet<>(l.strings("targets")));
-    } catch (IllegalArgumentException e) {
-      throw l.error("targets", e.getMessage());
-    }
+    LoraSettings lora = LoraSettings.from(c.at("lora"));
     int batchSize = c.intIn("batch-size", 1, 1 << 20);
     ConfigReader r = c.at("replay");
     String replayShards = r.string("shards");

@@ -18,20 +18,20 @@ import java.util.List;
 import org.apache.spark.sql.SparkSession;
 
 /** A tiny "pretrained" base checkpoint with the test tokenizer, and settings for the SFT jobs on it. */
-final class SftFixtures {
+public final class SftFixtures {
   private SftFixtures() {}
 
-  static SparkSession spark() {
+  public static SparkSession spark() {
     return SparkSessions.getOrCreate("llmforge-sft-test", "local[2]", 2);
   }
 
   /** A run folder with one checkpoint of a randomly initialised 2-layer model (block 128) and its tokenizer. */
-  static Path base(Path dir) throws IOException {
+  public static Path base(Path dir) throws IOException {
     return base(dir.resolve("base"), TestTokenizers.tiny());
   }
 
   /** As {@link #base(Path)}, in {@code run} with another tokenizer. */
-  static Path base(Path run, io.llmforge.pipeline.tokenizer.ByteLevelBpe tok) throws IOException {
+  public static Path base(Path run, io.llmforge.pipeline.tokenizer.ByteLevelBpe tok) throws IOException {
     Files.createDirectories(run);
     Path tokenizer = run.resolve(Checkpoint.TOKENIZER);
     Files.write(tokenizer, TokenizerJson.writeBytes(tok));

@@ -10,12 +10,12 @@ import java.util.List;
  * A tiny byte-level BPE with llmforge's special tokens (ids 0-5), trained once per JVM on a few sentences: enough
  * merges that words become multi-byte tokens, small enough to train in milliseconds.
  */
-final class TestTokenizers {
+public final class TestTokenizers {
   private static ByteLevelBpe tiny;
 
   private TestTokenizers() {}
 
-  static synchronized ByteLevelBpe tiny() {
+  public static synchronized ByteLevelBpe tiny() {
     if (tiny == null) {
       List<String> texts = List.of(
           "You are a helpful assistant.",
@@ -28,7 +28,7 @@ final class TestTokenizers {
     return tiny;
   }
 
-  static ChatTemplate template() {
+  public static ChatTemplate template() {
     return new ChatTemplate(tiny());
   }
 }
