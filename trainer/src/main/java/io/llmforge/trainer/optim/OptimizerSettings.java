@@ -50,8 +50,19 @@ public record OptimizerSettings(
    * epsilon, weight-decay, grad-clip), failing with the key and file on a bad value.
    */
   public static OptimizerSettings from(ConfigReader o, int gradAccumSteps) {
+    return from(o, gradAccumSteps, false);
+  }
+
+  /**
+   * As {@link #from(ConfigReader, int)}; with {@code runLengthDecay}, {@code decay-steps = 0} is allowed and means
+   * "over the run" (a trainer whose length follows from its data then calls {@link #decayingOver}).
+   */
+  public static OptimizerSettings from(ConfigReader o, int gradAccumSteps, boolean runLengthDecay) {
     int warmup = o.intIn("warmup-steps", 0, Integer.MAX_VALUE);
     int decay = o.intIn("decay-steps", 0, Integer.MAX_VALUE);
+    if (decay == 0 && runLengthDecay) {
+      decay = warmup;
+    }
     if (decay < warmup) {
       throw o.error("decay-steps", "(" + decay + ") must be >= warmup-steps (" + warmup + ")");
     }

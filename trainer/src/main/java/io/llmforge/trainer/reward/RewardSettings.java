@@ -14,6 +14,7 @@ import java.io.Serializable;
  * @param output     the reward-model folder: versions v1, v2, ... and the {@code current} pointer
  * @param promote    whether rm-train points {@code current} at the version it trained
  * @param epochs     passes over the training pairs (when {@code maxSteps} is 0)
+ * @param decayOverRun {@code optimizer.decay-steps} is 0: the cosine ends at the run's last step
  * @param useMargin  read each pair's margin from the data (0 where it has none)
  * @param centring   TRL's center_rewards_coefficient (0: off)
  */
@@ -28,6 +29,7 @@ public record RewardSettings(
     double epochs,
     int maxSteps,
     OptimizerSettings optimizer,
+    boolean decayOverRun,
     LoraSettings lora,
     boolean useMargin,
     double centring,
@@ -52,7 +54,8 @@ public record RewardSettings(
         c.bool("group-by-length"),
         c.doubleIn("epochs", 0.01, 1000),
         c.intIn("max-steps", 0, Integer.MAX_VALUE),
-        OptimizerSettings.from(c.at("optimizer"), c.intIn("grad-accum-steps", 1, 1 << 20)),
+        OptimizerSettings.from(c.at("optimizer"), c.intIn("grad-accum-steps", 1, 1 << 20), true),
+        c.at("optimizer").intIn("decay-steps", 0, Integer.MAX_VALUE) == 0,
         LoraSettings.from(c.at("lora")),
         c.bool("use-margin"),
         c.doubleIn("center-rewards-coefficient", 0, 100),
@@ -64,6 +67,11 @@ public record RewardSettings(
         c.at("baseline").intIn("ngram-features", 1 << 10, 1 << 24),
         c.at("distributed").intIn("workers", 0, 4096),
         c.at("distributed").intIn("exchange-timeout-seconds", 1, 7 * 24 * 3600));
+  }
+
+  /** The optimiser of a run of {@code steps}. */
+  public OptimizerSettings optimizerFor(int steps) {
+    return decayOverRun ? optimizer.decayingOver(steps) : optimizer;
   }
 
   /** Optimiser steps for {@code pairs} training pairs on {@code workers} workers: max-steps, else epochs' worth. */

@@ -91,7 +91,7 @@ public final class RewardTraining {
     ChatTemplate template = new ChatTemplate(TokenizerJson.read(tokenizerJson));
     GptEngine engine = RewardModel.newEngine(config, s.lora());
     RewardModel model = new RewardModel(engine, template);
-    Trainer trainer = new Trainer(engine, s.optimizer().decayingOver(plan.steps()));
+    Trainer trainer = new Trainer(engine, s.optimizerFor(plan.steps()));
     List<Pair> train = trainingPairs(hadoop, plan, manifest);
     List<Pair> val = PreferencePairs.load(hadoop, plan.data(), manifest, PreferencePrepareJob.VAL);
     if (train.isEmpty()) {
