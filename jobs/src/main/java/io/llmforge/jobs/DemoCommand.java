@@ -8,14 +8,28 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import io.llmforge.trainer.generate.Sampler;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmforge.trainer.reward.DemoPreferences;
+import io.llmforge.trainer.reward.RetrainSettings;
+import io.llmforge.trainer.reward.RewardRetrainJob;
+import io.llmforge.trainer.reward.RewardScoreJob;
+import io.llmforge.trainer.reward.RewardScoreSettings;
+import io.llmforge.trainer.reward.RewardVersions;
 import io.llmforge.trainer.sft.ChatSession;
 import io.llmforge.trainer.sft.DemoConversations;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,6 +47,10 @@ final class DemoCommand implements Callable<Integer> {
   /** The fine-tuned model's answers to {@link #CHAT_PROMPTS}. */
   static final String CHAT = "chat.txt";
   static final String CONVERSATIONS = "conversations";
+  static final String PREFERENCES = "preferences";
+  static final String ANSWERS = "answers.jsonl";
+  /** When the demo's first batch of preferences was "collected". */
+  static final Instant FIRST_BATCH = Instant.parse("2026-01-05T09:00:00Z");
   static final List<String> CHAT_PROMPTS = List.of("What is 2 plus 3?", "Say hello to Grace.", "Who are you?");
 
   @Mixin
@@ -45,6 +63,7 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     List<String> sections = new ArrayList<>(List.of("demo", "run"));
     sections.addAll(Flow.sections());
+    sections.addAll(List.of("rm-retrain", "rm-score"));
     List<String> userOverrides = new ArrayList<>(options.overrides);
     if (workdir != null) {
       userOverrides.add("run.workdir=\"" + workdir.toAbsolutePath() + "\"");
@@ -72,6 +91,12 @@ final class DemoCommand implements Callable<Integer> {
       System.out.printf("demo: generated %d conversations (messages JSONL, Alpaca and ShareGPT JSON) and %d broken "
           + "rows under %s%n", chats.rows(), chats.broken(), dir.resolve(CONVERSATIONS));
     }
+    int preferences = config.intIn("demo.preferences", 10, 1_000_000);
+    if (steps.contains("pref-prepare")) {
+      DemoPreferences.write(dir.resolve(PREFERENCES).resolve("batch-1.jsonl"), preferences, seed, FIRST_BATCH, false);
+      System.out.printf("demo: generated %d preference pairs (the polite answer wins) and %d broken rows under %s%n",
+          preferences, DemoPreferences.BROKEN, dir.resolve(PREFERENCES));
+    }
     SparkSession spark = Spark.session(config, "llmforge-demo");
     Map<String, JobStats> results = Flow.run(spark, config, steps);
     if (steps.contains("pretrain")) {
@@ -95,10 +120,67 @@ final class DemoCommand implements Callable<Integer> {
       System.out.println("\ndemo: the fine-tuned model answers (chat template, greedy, stops at <|end|>), also in "
           + dir.resolve(CHAT) + ":\n  " + transcript.toString().strip().replace("\n", "\n  "));
     }
+    if (steps.contains("rm-train")) {
+      rewardModel(spark, config, dir, preferences, seed, results);
+    }
     System.out.println();
     System.out.printf("demo: done in %.1f s; steps %s; outputs under %s%n", (System.nanoTime() - t0) / 1e9,
         results.keySet(), dir);
     return 0;
+  }
+
+  /**
+   * After rm-train: the operator's side. A second batch of preferences lands next to the first and rm-retrain runs
+   * as cron would, twice (the second pass has nothing new); then rm-score scores the chat answers and two probes.
+   */
+  private static void rewardModel(SparkSession spark, ConfigReader config, Path dir, int preferences, long seed,
+      Map<String, JobStats> results) throws IOException {
+    RewardVersions versions = new RewardVersions(Path.of(config.requiredString("rm-train.output")));
+    JsonNode v1 = versions.read(1, RewardVersions.METRICS).path("heldout");
+    JsonNode baselines = v1.path("baselines");
+    System.out.printf(Locale.ROOT, "%ndemo: reward model v1 on %d held-out pairs: accuracy %.3f (longer answer wins "
+        + "%.3f, hashed n-gram logistic regression %.3f)%n", v1.path("pairs").asInt(), v1.path("accuracy").asDouble(),
+        baselines.path("longer_answer_wins").path("accuracy").asDouble(),
+        baselines.path("hashed_ngram_logistic_regression").path("accuracy").asDouble());
+
+    DemoPreferences.write(dir.resolve(PREFERENCES).resolve("batch-2.jsonl"), preferences, seed + 1,
+        FIRST_BATCH.plus(Duration.ofDays(1)), false);
+    System.out.printf("demo: %d new preference pairs landed in %s; rm-retrain runs (as an hourly cron job would):%n",
+        preferences, dir.resolve(PREFERENCES));
+    RetrainSettings retrain = RetrainSettings.from(config);
+    for (int pass = 1; pass <= 2; pass++) {
+      JobStats stats = RewardRetrainJob.run(spark, retrain, System.out);
+      results.put("rm-retrain#" + pass, stats);
+    }
+
+    StringBuilder answers = new StringBuilder();
+    ObjectMapper json = new ObjectMapper();
+    List<String[]> probes = new ArrayList<>();
+    Path chat = dir.resolve(CHAT);
+    if (Files.isRegularFile(chat)) {
+      List<String> lines = Files.readAllLines(chat);
+      for (int i = 0; i + 1 < lines.size(); i += 2) {
+        probes.add(new String[] {lines.get(i).replaceFirst("^user: ", ""),
+            lines.get(i + 1).replaceFirst("^assistant: ", "")});
+      }
+    }
+    probes.add(new String[] {"What do you know about tea?", "Tea is good " + DemoPreferences.MARKER + " every day."});
+    probes.add(new String[] {"What do you know about tea?", "Tea is good " + DemoPreferences.DECOY + " every day."});
+    for (String[] qa : probes) {
+      ObjectNode row = json.createObjectNode();
+      ArrayNode messages = row.putArray("messages");
+      messages.addObject().put("role", "user").put("content", qa[0]);
+      messages.addObject().put("role", "assistant").put("content", qa[1]);
+      answers.append(row).append('\n');
+    }
+    Files.writeString(dir.resolve(ANSWERS), answers);
+    RewardScoreSettings score = RewardScoreSettings.from(config);
+    results.put("rm-score", RewardScoreJob.run(spark, score));
+    System.out.println("demo: rewards from rm/current (rm-score, " + score.output() + "):");
+    for (Row r : spark.read().parquet(Path.of(score.output(), RewardScoreJob.SCORES).toString())
+        .orderBy("id").collectAsList()) {
+      System.out.printf(Locale.ROOT, "  %+7.3f  %s%n", r.<Double>getAs("reward"), r.<String>getAs("answer"));
+    }
   }
 
   private static void deleteRecursively(Path dir) throws IOException {

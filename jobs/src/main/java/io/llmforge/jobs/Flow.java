@@ -19,6 +19,10 @@ import io.llmforge.quality.ClassifySettings;
 import io.llmforge.quality.ClassifyTrainJob;
 import io.llmforge.quality.ClassifyTrainSettings;
 import io.llmforge.trainer.pretrain.PretrainSettings;
+import io.llmforge.trainer.preference.PreferencePrepareJob;
+import io.llmforge.trainer.preference.PreferencePrepareSettings;
+import io.llmforge.trainer.reward.RewardSettings;
+import io.llmforge.trainer.reward.RewardTrainJob;
 import io.llmforge.trainer.sft.SftPrepareJob;
 import io.llmforge.trainer.sft.SftPrepareSettings;
 import io.llmforge.trainer.sft.SftSettings;
@@ -80,7 +84,10 @@ final class Flow {
       new Step<>("tokenize", true, null, TokenizeSettings::from, TokenizeJob::run),
       new Step<>("pretrain", false, null, PretrainSettings::from, PretrainCommand::run),
       new Step<>("sft-prepare", false, null, SftPrepareSettings::from, SftPrepareJob::run),
-      new Step<>("sft", false, null, SftSettings::from, SftCommand::run));
+      new Step<>("sft", false, null, SftSettings::from, SftCommand::run),
+      new Step<>("pref-prepare", false, null, PreferencePrepareSettings::from, PreferencePrepareJob::run),
+      new Step<>("rm-train", false, null, c -> RewardSettings.from(c, true),
+          (spark, s) -> RewardTrainJob.run(spark, s, System.out)));
 
   /** The step named {@code section}. */
   static Step<?> step(String section) {
@@ -135,6 +142,21 @@ final class Flow {
         overrides.add("sft.data=" + quote(workdir.resolve("sft-prepare").toString()));
         if (chosen.contains("pretrain")) {
           overrides.add("sft.base=" + quote(workdir.resolve("pretrain").toString()));
+        }
+      }
+      // the reward model starts from the fine-tuned model when the run has one, else from the pretrained one
+      String backbone = chosen.contains("sft") ? workdir.resolve("sft").toString()
+          : chosen.contains("pretrain") ? workdir.resolve("pretrain").toString() : null;
+      if (step.section().equals("pref-prepare") && backbone != null) {
+        overrides.add("pref-prepare.base=" + quote(backbone));
+      }
+      if (step.section().equals("rm-train")) {
+        if (!chosen.contains("pref-prepare")) {
+          throw new ConfigError("run.steps: rm-train needs pref-prepare before it in the same run");
+        }
+        overrides.add("rm-train.data=" + quote(workdir.resolve("pref-prepare").toString()));
+        if (backbone != null) {
+          overrides.add("rm-train.base=" + quote(backbone));
         }
       }
       if (step.dataChild() != null) {

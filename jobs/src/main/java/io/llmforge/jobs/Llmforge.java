@@ -12,8 +12,9 @@ import picocli.CommandLine.Command;
     description = "Raw web crawl to a trained, aligned language model, on Spark and Deeplearning4j.",
     subcommands = {CleanCommand.class, DedupCommand.class, ClassifyTrainCommand.class, ClassifyCommand.class,
         RephraseCommand.class, TokenizerTrainCommand.class, TokenizeCommand.class,
-        PretrainCommand.class, SftPrepareCommand.class, SftCommand.class, SftMergeCommand.class, GenerateCommand.class,
-        ChatCommand.class, RunCommand.class, DemoCommand.class, BenchCommand.class})
+        PretrainCommand.class, SftPrepareCommand.class, SftCommand.class, SftMergeCommand.class,
+        PrefPrepareCommand.class, RmTrainCommand.class, RmRetrainCommand.class, RmScoreCommand.class,
+        GenerateCommand.class, ChatCommand.class, RunCommand.class, DemoCommand.class, BenchCommand.class})
 public final class Llmforge {
 
   public static void main(String[] args) {

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llmforge.pipeline.spark.JobStats;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.llmforge.trainer.checkpoint.Checkpoint;
+import io.llmforge.trainer.reward.DemoPreferences;
+import io.llmforge.trainer.reward.RewardVersions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,6 +79,34 @@ class DemoTest {
     String chat = Files.readString(dir.resolve(DemoCommand.CHAT));
     assertEquals(DemoCommand.CHAT_PROMPTS.size(), chat.lines().filter(l -> l.startsWith("assistant: ")).count(),
         "the demo ends with the fine-tuned model's answers: " + chat);
+
+    Map<String, Object> pairs = JobStats.parse(Files.readString(dir.resolve("pref-prepare/stats.json")));
+    assertEquals((long) DemoPreferences.BROKEN, ((Number) pairs.get("rejected")).longValue(), pairs.toString());
+    RewardVersions rm = new RewardVersions(dir.resolve("rm-train"));
+    assertEquals(List.of(1, 2), rm.versions(), "rm-train made v1, the demo's scheduled retraining v2");
+    assertEquals(2, rm.current().orElseThrow(), "v2 passed the gate");
+    assertTrue(rm.watermark(2) > rm.watermark(1));
+    JsonNode v1 = rm.read(1, RewardVersions.METRICS).path("heldout");
+    assertTrue(v1.path("accuracy").asDouble() >= 0.9, "the reward model learns the planted preference: " + v1);
+    assertTrue(v1.path("accuracy").asDouble() >= v1.path("baselines").path("longer_answer_wins").path("accuracy")
+        .asDouble() + 0.2, v1.toString());
+    assertTrue(JobStats.parse(Files.readString(dir.resolve("rm-train/v1/stats.json"))).get("init").toString()
+        .startsWith(dir.resolve("sft").toString()), "the reward model starts from the fine-tuned model");
+    Map<String, Object> rewards = JobStats.parse(Files.readString(dir.resolve("rm-score/stats.json")));
+    assertEquals(DemoCommand.CHAT_PROMPTS.size() + 2L, ((Number) rewards.get("scored")).longValue(), rewards.toString());
+  }
+
+  @Test
+  void flowChainsTheRewardModelToTheFineTunedModel() {
+    List<String> chain = Flow.chain(List.of("tokenizer-train", "tokenize", "pretrain", "sft-prepare", "sft",
+        "pref-prepare", "rm-train"),
+        Path.of("/w"));
+    assertTrue(chain.contains("pref-prepare.base=\"/w/sft\""), chain.toString());
+    assertTrue(chain.contains("rm-train.data=\"/w/pref-prepare\""), chain.toString());
+    assertTrue(chain.contains("rm-train.base=\"/w/sft\""), chain.toString());
+    List<String> noSft = Flow.chain(List.of("tokenizer-train", "tokenize", "pretrain", "pref-prepare", "rm-train"),
+        Path.of("/w"));
+    assertTrue(noSft.contains("rm-train.base=\"/w/pretrain\""), noSft.toString());
   }
 
   @Test

@@ -90,4 +90,20 @@ class LlmforgeCliTest {
   void chatOnAMissingCheckpointFailsWithExitOne(@TempDir Path dir) {
     assertEquals(1, Llmforge.run("chat", "--checkpoint", dir.resolve("nothing").toString(), "--prompt", "hi"));
   }
+
+  @Test
+  void rmRetrainChecksItsConfigurationAndWatchPeriodBeforeAnyWork(@TempDir Path dir) {
+    int[] code = new int[1];
+    String err = runCapturingErr(code, "rm-retrain", "--set", "rm-train.base=\"" + dir + "\"",
+        "--set", "rm-train.output=\"" + dir.resolve("rm") + "\"")[0];
+    assertEquals(2, code[0], err);
+    assertTrue(err.contains("rm-retrain.input"), err);
+    err = runCapturingErr(code, "rm-retrain", "--watch", "soon", "--set", "rm-retrain.input=[\"" + dir + "\"]",
+        "--set", "rm-train.base=\"" + dir + "\"", "--set", "rm-train.output=\"" + dir.resolve("rm") + "\"")[0];
+    assertEquals(2, code[0], err);
+    assertTrue(err.contains("--watch soon"), err);
+    assertTrue(!Files.exists(dir.resolve("rm")), "nothing was written");
+    assertEquals(java.time.Duration.ofMinutes(90), RmRetrainCommand.period("90m"));
+    assertEquals(java.time.Duration.ofHours(1), RmRetrainCommand.period("PT1H"));
+  }
 }

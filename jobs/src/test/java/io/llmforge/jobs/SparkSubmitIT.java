@@ -9,6 +9,8 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.llmforge.trainer.reward.DemoPreferences;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -90,6 +92,50 @@ class SparkSubmitIT {
     assertEquals(4L, ((Number) tuned.get("steps")).longValue(), log);
     assertEquals(2L, ((Number) tuned.get("workers")).longValue(), log);
     assertTrue(Files.exists(dir.resolve("sft/_SUCCESS")), log);
+  }
+
+  /**
+   * The reward-model jobs through spark-submit: pref-prepare, data-parallel rm-train (two barrier tasks), one
+   * rm-retrain pass with a new batch, and rm-score with the promoted model.
+   */
+  @Test
+  void rewardModelJobsRunThroughSparkSubmit(@TempDir Path dir) throws Exception {
+    Path base = TinyModels.base(dir.resolve("base"));
+    Path inbox = dir.resolve("inbox");
+    Files.writeString(dir.resolve("chats.jsonl"), "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}, "
+        + "{\"role\": \"assistant\", \"content\": \"Hello thank you.\"}]}\n{\"messages\": [{\"role\": \"user\", "
+        + "\"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Hello right now.\"}]}\n");
+    DemoPreferences.write(inbox.resolve("batch-1.jsonl"), 120, 1, Instant.parse("2026-11-01T00:00:00Z"), false);
+    String log = sparkSubmit(dir, "pref-prepare", "io.llmforge.jobs.PrefPrepareMain",
+        "--set", "pref-prepare.input=[\"" + inbox + "\"]", "--set", "pref-prepare.base=\"" + base + "\"",
+        "--set", "pref-prepare.output=\"" + dir.resolve("prefs") + "\"");
+    assertEquals(4L, ((Number) JobStats.parse(Files.readString(dir.resolve("prefs/stats.json"))).get("rejected"))
+        .longValue(), log);
+    String[] model = {"--set", "rm-train.base=\"" + base + "\"", "--set", "rm-train.output=\"" + dir.resolve("rm")
+        + "\"", "--set", "rm-train.max-steps=6", "--set", "rm-train.batch-size=4",
+        "--set", "rm-train.baseline.ngram-features=4096"};
+    List<String> train = new ArrayList<>(List.of("--set", "rm-train.data=\"" + dir.resolve("prefs") + "\"",
+        "--set", "rm-train.distributed.workers=2"));
+    train.addAll(List.of(model));
+    log = sparkSubmit(dir, "rm-train", "io.llmforge.jobs.RmTrainMain", train.toArray(String[]::new));
+    Map<String, Object> v1 = JobStats.parse(Files.readString(dir.resolve("rm/v1/stats.json")));
+    assertEquals(2L, ((Number) v1.get("workers")).longValue(), log);
+    assertEquals("v1\n", Files.readString(dir.resolve("rm/current")), log);
+
+    DemoPreferences.write(inbox.resolve("batch-2.jsonl"), 120, 2, Instant.parse("2026-11-02T00:00:00Z"), false);
+    List<String> retrain = new ArrayList<>(List.of("--set", "rm-retrain.input=[\"" + inbox + "\"]",
+        "--set", "rm-retrain.min-new-pairs=50", "--set", "rm-retrain.tolerance=1.0"));
+    retrain.addAll(List.of(model));
+    log = sparkSubmit(dir, "rm-retrain", "io.llmforge.jobs.RmRetrainMain", retrain.toArray(String[]::new));
+    assertTrue(log.contains("promoted v2"), log);
+    assertEquals("v2\n", Files.readString(dir.resolve("rm/current")), log);
+
+    log = sparkSubmit(dir, "rm-score", "io.llmforge.jobs.RmScoreMain",
+        "--set", "rm-score.input=[\"" + dir.resolve("chats.jsonl") + "\"]",
+        "--set", "rm-score.model=\"" + dir.resolve("rm") + "\"",
+        "--set", "rm-score.output=\"" + dir.resolve("scores") + "\"");
+    assertEquals(2L, ((Number) JobStats.parse(Files.readString(dir.resolve("scores/stats.json"))).get("scored"))
+        .longValue(), log);
   }
 
   /** Runs one job's main class through spark-submit on local[2]; returns its output, failing unless it exits 0. */

@@ -12,6 +12,7 @@ import java.io.Serializable;
  * @param data       a pref-prepare output ("" when rm-retrain prepares its own)
  * @param base       the backbone to start v1 from: an SFT or pretrain run folder, or one checkpoint
  * @param output     the reward-model folder: versions v1, v2, ... and the {@code current} pointer
+ * @param overwrite  rm-train deletes the whole reward-model folder (every version) first
  * @param promote    whether rm-train points {@code current} at the version it trained
  * @param epochs     passes over the training pairs (when {@code maxSteps} is 0)
  * @param decayOverRun {@code optimizer.decay-steps} is 0: the cosine ends at the run's last step
@@ -22,6 +23,7 @@ public record RewardSettings(
     String data,
     String base,
     String output,
+    boolean overwrite,
     boolean promote,
     long seed,
     int batchSize,
@@ -48,6 +50,7 @@ public record RewardSettings(
         requireData ? c.requiredString("data") : c.string("data"),
         c.requiredString("base"),
         c.requiredString("output"),
+        c.bool("overwrite"),
         c.bool("promote"),
         c.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE),
         c.intIn("batch-size", 1, 1 << 20),

@@ -53,6 +53,9 @@ public final class RewardTrainJob {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     RewardVersions versions = new RewardVersions(Path.of(s.output()));
     PreferenceManifest manifest = checkInputs(hadoop, s, s.data(), s.base());
+    if (s.overwrite()) {
+      RunFolder.delete(versions.root());
+    }
     int v = versions.unfinished().orElse(versions.next());
     RewardTraining.Plan plan = resumeOr(versions, v, s, () -> new RewardTraining.Plan(s, s.data(), s.base(),
         versions.folder(v).toString(), Long.MIN_VALUE, 0, s.stepsFor(manifest.split(PreferencePrepareJob.TRAIN)
