@@ -68,14 +68,7 @@ public record PreferenceManifest(String tokenizerSha256, int vocabSize, int maxT
       n.put("oldest_created_at", x.rows() == 0 ? null : Instant.ofEpochMilli(x.oldestCreatedAt()).toString());
       n.put("newest_created_at", x.rows() == 0 ? null : Instant.ofEpochMilli(x.newestCreatedAt()).toString());
     }
-    var list = root.putArray("files");
-    for (SftManifest.DataFile f : files) {
-      ObjectNode n = list.addObject();
-      n.put("split", f.split());
-      n.put("file", f.file());
-      n.put("rows", f.rows());
-      n.put("sha256", f.sha256());
-    }
+    SftManifest.putFiles(root, files);
     var in = root.putArray("inputs");
     for (InputFile f : inputs) {
       ObjectNode n = in.addObject();
@@ -108,11 +101,7 @@ public record PreferenceManifest(String tokenizerSha256, int vocabSize, int maxT
       splits.put(e.getKey(), new Split(n.path("rows").asLong(), n.path("tokens").asLong(), millis(n, "oldest"),
           millis(n, "newest")));
     });
-    List<SftManifest.DataFile> files = new ArrayList<>();
-    for (JsonNode n : root.path("files")) {
-      files.add(new SftManifest.DataFile(n.path("split").asText(), n.path("file").asText(), n.path("rows").asLong(),
-          n.path("sha256").asText()));
-    }
+    List<SftManifest.DataFile> files = SftManifest.files(root);
     List<InputFile> inputs = new ArrayList<>();
     for (JsonNode n : root.path("inputs")) {
       inputs.add(new InputFile(n.path("file").asText(), n.path("sha256").asText(), n.path("rows").asLong(),

@@ -7,15 +7,12 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
-import io.llmforge.pipeline.config.ConfigError;
 import io.llmforge.pipeline.spark.AtomicOutput;
 import io.llmforge.pipeline.spark.JobStats;
 import io.llmforge.pipeline.tokenizer.ByteLevelBpe;
 import io.llmforge.pipeline.tokenizer.Sha256;
 import io.llmforge.pipeline.tokenizer.SmallFiles;
 import io.llmforge.pipeline.tokenizer.TokenizerCache;
-import io.llmforge.pipeline.tokenizer.TokenizerJson;
-import io.llmforge.trainer.checkpoint.Checkpoint;
 import io.llmforge.trainer.sft.ChatTemplate;
 import io.llmforge.trainer.sft.InputRows;
 import java.nio.charset.StandardCharsets;
@@ -92,14 +89,11 @@ public final class PreferencePrepareJob {
       return new JobStats().put("skipped", true).put("output", s.output());
     }
     long t0 = System.nanoTime();
-    java.nio.file.Path base = Checkpoint.resolve(java.nio.file.Path.of(s.base()), System.err);
-    int maxTokens = Checkpoint.readConfig(base).blockSize();
-    if (!java.nio.file.Files.isRegularFile(Checkpoint.tokenizerFile(base))) {
-      throw new ConfigError("pref-prepare.base: " + s.base() + " has no " + TOKENIZER_FILE);
-    }
-    ByteLevelBpe tokenizer = TokenizerJson.read(InputRows.readLocal(Checkpoint.tokenizerFile(base)));
-    new ChatTemplate(tokenizer); // fails now if the tokenizer lacks the chat special tokens
-    byte[] canonical = TokenizerJson.writeBytes(tokenizer);
+    InputRows.BaseModel model = InputRows.baseModel("pref-prepare.base", s.base());
+    java.nio.file.Path base = model.checkpoint();
+    int maxTokens = model.blockSize();
+    ByteLevelBpe tokenizer = model.tokenizer();
+    byte[] canonical = model.canonicalTokenizer();
 
     List<String> jsonFiles = new ArrayList<>();
     List<String> parquetFiles = new ArrayList<>();
@@ -141,11 +135,8 @@ public final class PreferencePrepareJob {
         splits.put(r.getString(0), new PreferenceManifest.Split(r.getLong(1), r.getLong(2), r.getLong(3),
             r.getLong(4)));
       }
-      Map<String, Long> rejects = new LinkedHashMap<>();
-      for (Row r : outcomes.filter(col("split").equalTo(PreferenceRenderer.REJECT)).groupBy("reason").count()
-          .orderBy(col("count").desc()).collectAsList()) {
-        rejects.put(r.getString(0), r.getLong(1));
-      }
+      Map<String, Long> rejects = InputRows.countByReason(outcomes.filter(col("split").equalTo(
+          PreferenceRenderer.REJECT)));
       List<PreferenceManifest.InputFile> inputs = new ArrayList<>();
       Map<String, long[]> perFile = new LinkedHashMap<>();
       for (Row r : outcomes.groupBy("file").agg(count("*"),

@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -77,10 +76,7 @@ public final class RewardScoreJob {
           .coalesce(s.outputPartitions()).write().parquet(out.stagingPath(SCORES));
       scored.filter(col("reason").isNotNull()).select("id", "source", "reason", "detail", "raw").coalesce(1)
           .write().parquet(out.stagingPath(REJECTS));
-      Map<String, Long> rejects = new LinkedHashMap<>();
-      for (Row r : scored.filter(col("reason").isNotNull()).groupBy("reason").count().collectAsList()) {
-        rejects.put(r.getString(0), r.getLong(1));
-      }
+      Map<String, Long> rejects = InputRows.countByReason(scored.filter(col("reason").isNotNull()));
       long rows = scored.count();
       long rejected = rejects.values().stream().mapToLong(Long::longValue).sum();
       Row mean = scored.filter(col("reason").isNull()).agg(org.apache.spark.sql.functions.avg("reward")).first();

@@ -4,7 +4,10 @@ import io.llmforge.pipeline.config.ConfigError;
 import io.llmforge.pipeline.spark.AtomicOutput;
 import io.llmforge.pipeline.spark.InputFiles;
 import io.llmforge.pipeline.spark.SerializableHadoopConf;
+import io.llmforge.pipeline.tokenizer.ByteLevelBpe;
 import io.llmforge.pipeline.tokenizer.Sha256;
+import io.llmforge.pipeline.tokenizer.TokenizerJson;
+import io.llmforge.trainer.checkpoint.Checkpoint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -22,6 +25,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -42,6 +46,36 @@ public final class InputRows {
       .add("detail", DataTypes.StringType, true);
 
   private InputRows() {}
+
+  /**
+   * The model rows are rendered for: its checkpoint, tokenizer (checked to have the chat special tokens), the
+   * tokenizer's canonical JSON (what is broadcast and hashed) and its block size.
+   */
+  public record BaseModel(java.nio.file.Path checkpoint, ByteLevelBpe tokenizer, byte[] canonicalTokenizer,
+      int blockSize) {}
+
+  /** Reads the {@code key} setting's model (a run folder or one checkpoint); fails naming the key without a tokenizer. */
+  public static BaseModel baseModel(String key, String base) {
+    java.nio.file.Path checkpoint = Checkpoint.resolve(java.nio.file.Path.of(base), System.err);
+    java.nio.file.Path file = Checkpoint.tokenizerFile(checkpoint);
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      throw new ConfigError(key + ": " + base + " has no " + Checkpoint.TOKENIZER);
+    }
+    ByteLevelBpe tokenizer = TokenizerJson.read(readLocal(file));
+    new ChatTemplate(tokenizer); // fails now if the tokenizer lacks the chat special tokens
+    return new BaseModel(checkpoint, tokenizer, TokenizerJson.writeBytes(tokenizer),
+        Checkpoint.readConfig(checkpoint).blockSize());
+  }
+
+  /** Rows per {@code reason}, most first. */
+  public static Map<String, Long> countByReason(Dataset<Row> rejected) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (Row r : rejected.groupBy("reason").count().orderBy(org.apache.spark.sql.functions.col("count").desc())
+        .collectAsList()) {
+      out.put(r.getString(0), r.getLong(1));
+    }
+    return out;
+  }
 
   /** Every input file: Parquet ones apart (read by Spark), the rest as JSON / JSON Lines; hidden files skipped. */
   public static void list(Configuration conf, String key, List<String> inputs, List<String> json, List<String> parquet) {

@@ -71,14 +71,7 @@ public record SftManifest(String tokenizerSha256, int vocabSize, int maxTokens, 
       n.put("end_targets", x.endTargets());
       n.put("dropped_turns", x.droppedTurns());
     }
-    var list = root.putArray("files");
-    for (DataFile f : files) {
-      ObjectNode n = list.addObject();
-      n.put("split", f.split());
-      n.put("file", f.file());
-      n.put("rows", f.rows());
-      n.put("sha256", f.sha256());
-    }
+    putFiles(root, files);
     try {
       return JSON.writeValueAsString(root) + "\n";
     } catch (IOException e) {
@@ -103,14 +96,31 @@ public record SftManifest(String tokenizerSha256, int vocabSize, int maxTokens, 
       splits.put(e.getKey(), new Split(n.path("conversations").asLong(), n.path("tokens").asLong(),
           n.path("targets").asLong(), n.path("end_targets").asLong(), n.path("dropped_turns").asLong()));
     });
+    return new SftManifest(root.path("tokenizer_sha256").asText(), root.path("vocab_size").asInt(),
+        root.path("max_tokens").asInt(), root.path("template").asText(), root.path("train_on_prompt").asBoolean(),
+        root.path("response_only").asBoolean(), splits, files(root));
+  }
+
+  /** {@code "files": [{split, file, rows, sha256}]}, as every prepared-data manifest lists its Parquet files. */
+  public static void putFiles(ObjectNode root, List<DataFile> files) {
+    var list = root.putArray("files");
+    for (DataFile f : files) {
+      ObjectNode n = list.addObject();
+      n.put("split", f.split());
+      n.put("file", f.file());
+      n.put("rows", f.rows());
+      n.put("sha256", f.sha256());
+    }
+  }
+
+  /** The {@code files} list written by {@link #putFiles}. */
+  public static List<DataFile> files(JsonNode root) {
     List<DataFile> files = new ArrayList<>();
     for (JsonNode n : root.path("files")) {
       files.add(new DataFile(n.path("split").asText(), n.path("file").asText(), n.path("rows").asLong(),
           n.path("sha256").asText()));
     }
-    return new SftManifest(root.path("tokenizer_sha256").asText(), root.path("vocab_size").asInt(),
-        root.path("max_tokens").asInt(), root.path("template").asText(), root.path("train_on_prompt").asBoolean(),
-        root.path("response_only").asBoolean(), splits, files);
+    return files;
   }
 
   /** Reads {@code <folder>/manifest.json} from any Hadoop filesystem. */

@@ -10,9 +10,6 @@ import io.llmforge.pipeline.tokenizer.ByteLevelBpe;
 import io.llmforge.pipeline.tokenizer.Sha256;
 import io.llmforge.pipeline.tokenizer.SmallFiles;
 import io.llmforge.pipeline.tokenizer.TokenizerCache;
-import io.llmforge.pipeline.tokenizer.TokenizerJson;
-import io.llmforge.pipeline.config.ConfigError;
-import io.llmforge.trainer.checkpoint.Checkpoint;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -75,16 +72,11 @@ public final class SftPrepareJob {
       return new JobStats().put("skipped", true).put("output", s.output());
     }
     long t0 = System.nanoTime();
-    java.nio.file.Path base = Checkpoint.resolve(java.nio.file.Path.of(s.base()), System.err);
-    int maxTokens = Checkpoint.readConfig(base).blockSize() + 1;
-    byte[] tokenizerJson = java.nio.file.Files.isRegularFile(Checkpoint.tokenizerFile(base))
-        ? InputRows.readLocal(Checkpoint.tokenizerFile(base)) : null;
-    if (tokenizerJson == null) {
-      throw new ConfigError("sft-prepare.base: " + s.base() + " has no " + TOKENIZER_FILE);
-    }
-    ByteLevelBpe tokenizer = TokenizerJson.read(tokenizerJson);
-    new ChatTemplate(tokenizer); // fails now if the tokenizer lacks the chat special tokens
-    byte[] canonical = TokenizerJson.writeBytes(tokenizer);
+    InputRows.BaseModel model = InputRows.baseModel("sft-prepare.base", s.base());
+    java.nio.file.Path base = model.checkpoint();
+    int maxTokens = model.blockSize() + 1;
+    ByteLevelBpe tokenizer = model.tokenizer();
+    byte[] canonical = model.canonicalTokenizer();
 
     List<String> jsonFiles = new ArrayList<>();
     List<String> parquetFiles = new ArrayList<>();
@@ -117,11 +109,8 @@ public final class SftPrepareJob {
         splits.put(r.getString(0), new SftManifest.Split(r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4),
             r.getLong(5)));
       }
-      Map<String, Long> rejects = new LinkedHashMap<>();
-      for (Row r : outcomes.filter(col("split").equalTo(ConversationRenderer.REJECT)).groupBy("reason").count()
-          .orderBy(col("count").desc()).collectAsList()) {
-        rejects.put(r.getString(0), r.getLong(1));
-      }
+      Map<String, Long> rejects = InputRows.countByReason(outcomes.filter(col("split").equalTo(
+          ConversationRenderer.REJECT)));
       long rows = outcomes.count();
       SftManifest manifest = new SftManifest(Sha256.hex(canonical), tokenizer.vocabSize(), maxTokens,
           SftManifest.TEMPLATE, s.template().trainOnPrompt(), s.template().responseOnly(), splits,
