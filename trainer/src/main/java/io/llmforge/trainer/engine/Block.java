@@ -12,6 +12,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * allocated once per batch shape; backward walks the same steps in reverse (llm.c's layout).
  */
 final class Block {
+  /** This layer's activation buffers for the current batch shape. */
+  private final Buffers buffers = new Buffers();
   final LayerNorm ln1;
   final Linear cAttn;
   final CausalSelfAttention attention;
@@ -54,14 +56,15 @@ final class Block {
     fc.resize(n, dt);
     gelu.resize(n, 4 * c, dt);
     mlpProj.resize(n, dt);
-    ln1Out = Nd4j.create(dt, n, c);
-    qkv = Nd4j.create(dt, n, 3 * c);
-    y = Nd4j.create(dt, n, c);
-    xMid = Nd4j.create(dt, n, c);
-    ln2Out = Nd4j.create(dt, n, c);
-    hPre = Nd4j.create(dt, n, 4 * c);
-    sig = Nd4j.create(dt, n, 4 * c);
-    g = Nd4j.create(dt, n, 4 * c);
+    buffers.release();
+    ln1Out = buffers.create(dt, n, c);
+    qkv = buffers.create(dt, n, 3 * c);
+    y = buffers.create(dt, n, c);
+    xMid = buffers.create(dt, n, c);
+    ln2Out = buffers.create(dt, n, c);
+    hPre = buffers.create(dt, n, 4 * c);
+    sig = buffers.create(dt, n, 4 * c);
+    g = buffers.create(dt, n, 4 * c);
   }
 
   void drawDropoutMasks(SplittableRandom random) {
@@ -105,14 +108,22 @@ final class Block {
     final INDArray dqkv;    // [N, 3C]
     final CausalSelfAttention.Scratch attention;
 
+    private final Buffers buffers = new Buffers();
+
     Scratch(int b, int t, GptConfig config, DataType dt) {
       int n = b * t;
       int c = config.nEmbd();
-      proj = Nd4j.create(dt, n, c);
-      dNarrow = Nd4j.create(dt, n, c);
-      dWide = Nd4j.create(dt, n, 4 * c);
-      dqkv = Nd4j.create(dt, n, 3 * c);
+      proj = buffers.create(dt, n, c);
+      dNarrow = buffers.create(dt, n, c);
+      dWide = buffers.create(dt, n, 4 * c);
+      dqkv = buffers.create(dt, n, 3 * c);
       attention = new CausalSelfAttention.Scratch(b, config.nHead(), t, config.headSize(), dt);
+    }
+
+    /** Frees the buffers (the engine's shape changed). */
+    void release() {
+      buffers.release();
+      attention.release();
     }
   }
 }

@@ -16,6 +16,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * ND4J's batched matmul on [B, H, T, D] copies of the heads.
  */
 final class CausalSelfAttention {
+  /** This layer's activation buffers for the current batch shape. */
+  private final Buffers buffers = new Buffers();
   /** exp() of a masked score is exactly 0 in float and double. */
   static final double MASKED = -1e9;
 
@@ -40,15 +42,17 @@ final class CausalSelfAttention {
     this.scale = 1.0 / Math.sqrt(headSize);
   }
 
+  /** Buffers for [batch, time]; the previous shape's are freed. */
   void resize(int batch, int time, DataType dt) {
     this.b = batch;
     this.t = time;
-    q = Nd4j.create(dt, b, h, t, d);
-    k = Nd4j.create(dt, b, h, t, d);
-    v = Nd4j.create(dt, b, h, t, d);
-    att = Nd4j.create(dt, b, h, t, t);
-    y = Nd4j.create(dt, b, h, t, d);
-    mask = causalMask(t, dt);
+    buffers.release();
+    q = buffers.create(dt, b, h, t, d);
+    k = buffers.create(dt, b, h, t, d);
+    v = buffers.create(dt, b, h, t, d);
+    att = buffers.create(dt, b, h, t, t);
+    y = buffers.create(dt, b, h, t, d);
+    mask = buffers.keep(causalMask(t, dt));
   }
 
   static INDArray causalMask(int t, DataType dt) {
@@ -58,7 +62,12 @@ final class CausalSelfAttention {
         m[i * t + j] = MASKED;
       }
     }
-    return Nd4j.create(m, new long[] {t, t}, DataType.DOUBLE).castTo(dt);
+    INDArray doubles = Nd4j.create(m, new long[] {t, t}, DataType.DOUBLE);
+    INDArray cast = doubles.castTo(dt);
+    if (cast != doubles) {
+      doubles.close();
+    }
+    return cast;
   }
 
   /** Head {@code which} (0 = q, 1 = k, 2 = v) of a [B*T, 3C] array, as a [B, H, T, D] view. */
@@ -151,14 +160,20 @@ final class CausalSelfAttention {
     final ViewCache doutViews = new ViewCache();
     final ViewCache dqkvViews = new ViewCache();
 
+    final Buffers buffers = new Buffers();
+
     Scratch(int b, int h, int t, int d, DataType dt) {
-      dy = Nd4j.create(dt, b, h, t, d);
-      dq = Nd4j.create(dt, b, h, t, d);
-      dk = Nd4j.create(dt, b, h, t, d);
-      dv = Nd4j.create(dt, b, h, t, d);
-      datt = Nd4j.create(dt, b, h, t, t);
-      prod = Nd4j.create(dt, b, h, t, t);
-      rowSum = Nd4j.create(dt, b, h, t);
+      dy = buffers.create(dt, b, h, t, d);
+      dq = buffers.create(dt, b, h, t, d);
+      dk = buffers.create(dt, b, h, t, d);
+      dv = buffers.create(dt, b, h, t, d);
+      datt = buffers.create(dt, b, h, t, t);
+      prod = buffers.create(dt, b, h, t, t);
+      rowSum = buffers.create(dt, b, h, t);
+    }
+
+    void release() {
+      buffers.release();
     }
   }
 }

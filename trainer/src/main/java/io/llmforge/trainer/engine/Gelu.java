@@ -13,6 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * each way computing the tanh form directly (the kept array then holds tanh(k (x + a x^3)) instead of s).
  */
 final class Gelu {
+  /** This layer's activation buffers for the current batch shape. */
+  private final Buffers buffers = new Buffers();
   static final double K2 = 2 * Math.sqrt(2 / Math.PI);
   static final double A = 0.044715;
 
@@ -24,10 +26,12 @@ final class Gelu {
     this.cpu = cpuKernels;
   }
 
+  /** Buffers for {@code n} rows; the previous shape's are freed. */
   void resize(int n, int width, DataType dt) {
+    buffers.release();
     if (!cpu) {
-      t = Nd4j.create(dt, n, width);
-      r = Nd4j.create(dt, n, width);
+      t = buffers.create(dt, n, width);
+      r = buffers.create(dt, n, width);
     }
   }
 

@@ -48,6 +48,7 @@ public final class GptEngine {
   private final Parameters params;
   private final boolean cpuKernels;
   private final List<Block> blocks = new ArrayList<>();
+  private final Buffers buffers = new Buffers();
   private final LayerNorm lnf;
   private final INDArray wte;
   private final INDArray wpe;
@@ -381,28 +382,32 @@ public final class GptEngine {
     int n = b * t;
     int c = config.nEmbd();
     int v = config.vocabSize();
+    buffers.release(); // the last shape's, at once: waiting for the garbage collector can exhaust native memory
+    if (scratch != null) {
+      scratch.release();
+    }
     residual = new INDArray[blocks.size() + 1];
     for (int i = 0; i < residual.length; i++) {
-      residual[i] = Nd4j.create(dataType, n, c);
+      residual[i] = buffers.create(dataType, n, c);
     }
     for (Block block : blocks) {
       block.resize(b, t, dataType);
     }
     lnf.resize(n, dataType);
-    xf = Nd4j.create(dataType, n, c);
-    logits = Nd4j.create(dataType, n, v);
+    xf = buffers.create(dataType, n, c);
+    logits = buffers.create(dataType, n, v);
     if (!cpuKernels) { // the CPU path keeps only the softmax (in scratchV)
-      logSoftmax = Nd4j.create(dataType, n, v);
-      targetOneHot = Nd4j.create(dataType, n, v);
+      logSoftmax = buffers.create(dataType, n, v);
+      targetOneHot = buffers.create(dataType, n, v);
     }
-    scratchV = Nd4j.create(dataType, n, v);
-    logProbs = Nd4j.create(dataType, b, t);
-    dres = Nd4j.create(dataType, n, c);
-    onesB = Nd4j.ones(dataType, 1, b);
-    tokenIds = Nd4j.create(DataType.INT, n);
-    targetIds = Nd4j.create(DataType.INT, n);
-    targetValid = Nd4j.create(dataType, n);
-    rowGrad = Nd4j.create(dataType, n);
+    scratchV = buffers.create(dataType, n, v);
+    logProbs = buffers.create(dataType, b, t);
+    dres = buffers.create(dataType, n, c);
+    onesB = buffers.ones(dataType, 1, b);
+    tokenIds = buffers.create(DataType.INT, n);
+    targetIds = buffers.create(DataType.INT, n);
+    targetValid = buffers.create(dataType, n);
+    rowGrad = buffers.create(dataType, n);
     scratch = new Block.Scratch(b, t, config, dataType);
     batch = b;
     time = t;

@@ -11,6 +11,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code dxhat = dy * w}.
  */
 final class LayerNorm {
+  /** This layer's activation buffers for the current batch shape. */
+  private final Buffers buffers = new Buffers();
   static final double EPS = 1e-5;
   private final INDArray w;
   private final INDArray b;
@@ -32,14 +34,16 @@ final class LayerNorm {
     this.db = p.gradient(name + ".bias");
   }
 
+  /** Buffers for {@code n} rows; the previous shape's are freed. */
   void resize(int n, DataType dt) {
     int c = (int) w.length();
-    xhat = Nd4j.create(dt, n, c);
-    rstd = Nd4j.create(dt, n);
-    rowStat = Nd4j.create(dt, n);
-    tmp = Nd4j.create(dt, n, c);
-    dxhat = Nd4j.create(dt, n, c);
-    ones = Nd4j.ones(dt, 1, n);
+    buffers.release();
+    xhat = buffers.create(dt, n, c);
+    rstd = buffers.create(dt, n);
+    rowStat = buffers.create(dt, n);
+    tmp = buffers.create(dt, n, c);
+    dxhat = buffers.create(dt, n, c);
+    ones = buffers.ones(dt, 1, n);
   }
 
   void forward(INDArray x, INDArray y) {

@@ -11,6 +11,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * once per batch size; a frozen W or b gets no gradient (its {@code dw}/{@code db} are null).
  */
 final class Linear {
+  /** This layer's activation buffers for the current batch shape. */
+  private final Buffers buffers = new Buffers();
   final String name;
   private final INDArray w;
   private final INDArray b;
@@ -52,15 +54,17 @@ final class Linear {
     this.cpu = CpuKernels.available(p.dataType());
   }
 
+  /** Buffers for {@code n} rows; the previous shape's are freed. */
   void resize(int n, DataType dt) {
-    ones = Nd4j.ones(dt, 1, n);
+    buffers.release();
+    ones = buffers.ones(dt, 1, n);
     if (loraA != null) {
-      u = Nd4j.create(dt, n, rank);
-      du = Nd4j.create(dt, n, rank);
+      u = buffers.create(dt, n, rank);
+      du = buffers.create(dt, n, rank);
       if (dropout > 0) {
-        xDrop = Nd4j.create(dt, n, in);
-        mask = Nd4j.create(dt, n, in);
-        dxDrop = Nd4j.create(dt, n, in);
+        xDrop = buffers.create(dt, n, in);
+        mask = buffers.create(dt, n, in);
+        dxDrop = buffers.create(dt, n, in);
       }
     }
   }

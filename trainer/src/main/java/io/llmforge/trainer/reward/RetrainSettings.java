@@ -15,7 +15,6 @@ import java.util.List;
  * @param replayFraction older pairs mixed into the new ones, as a share of the new ones
  * @param tolerance     the gate: held-out accuracy may be lower than the current version's by at most this
  * @param lockWait      how long to wait for another run's lock before exiting
- * @param lockStale     a lock from another host older than this is stale (on this host: its pid is checked)
  */
 public record RetrainSettings(
     RewardSettings train,
@@ -26,8 +25,7 @@ public record RetrainSettings(
     double tolerance,
     double valFraction,
     long seed,
-    Duration lockWait,
-    Duration lockStale) {
+    Duration lockWait) {
 
   public static RetrainSettings from(ConfigReader root) {
     ConfigReader c = root.at("rm-retrain");
@@ -44,8 +42,7 @@ public record RetrainSettings(
         c.doubleIn("tolerance", 0, 1),
         c.doubleIn("val-fraction", 0.01, 0.9),
         c.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE),
-        Duration.ofSeconds(c.intIn("lock-wait-seconds", 0, 7 * 24 * 3600)),
-        Duration.ofSeconds(c.intIn("lock-stale-seconds", 60, 30 * 24 * 3600)));
+        Duration.ofSeconds(c.intIn("lock-wait-seconds", 0, 7 * 24 * 3600)));
   }
 
   /** pref-prepare's settings for the inbox, writing into {@code output}. */

@@ -131,11 +131,19 @@ public final class RewardModel {
       positions[b] = b * t + lastEnd(ids, b);
     }
     GptEngine.Forward f = engine.forward(inputs, null);
+    if (gathered != null) {
+      gathered.close(); // native memory is freed here, not whenever the garbage collector runs
+    }
     gathered = Nd4j.pullRows(f.hidden(), 1, positions);                   // [B, C]
     rows = batch.size();
     time = t;
-    INDArray r = gathered.mmul(engine.headWeight(HEAD).transpose());      // [B, 1]
-    return r.castTo(DataType.DOUBLE).data().asDouble();
+    try (INDArray r = gathered.mmul(engine.headWeight(HEAD).transpose())) { // [B, 1]
+      double[] out = new double[rows];
+      for (int i = 0; i < rows; i++) {
+        out[i] = r.getDouble(i, 0);
+      }
+      return out;
+    }
   }
 
   /** Adds the gradient of a loss given dL/dr per row of the last {@link #forward}. */
@@ -144,14 +152,20 @@ public final class RewardModel {
       throw new IllegalStateException("backward needs the " + rows + " rewards of a forward pass");
     }
     DataType type = engine.dataType();
-    INDArray dr = Nd4j.create(dRewards, new long[] {rows, 1}, DataType.DOUBLE).castTo(type);
-    engine.headGradient(HEAD).addi(dr.transpose().mmul(gathered));        // dscore += dr^T h_end   [1, C]
-    INDArray dEnd = dr.mmul(engine.headWeight(HEAD));                     // dh_end = dr score      [B, C]
-    INDArray dHidden = Nd4j.zeros(type, (long) rows * time, engine.config().nEmbd());
-    for (int b = 0; b < rows; b++) {
-      dHidden.getRow(positions[b]).assign(dEnd.getRow(b));
+    try (INDArray dr = Nd4j.create(type, rows, 1);
+        INDArray dHidden = Nd4j.zeros(type, (long) rows * time, engine.config().nEmbd())) {
+      for (int i = 0; i < rows; i++) {
+        dr.putScalar(i, 0, dRewards[i]);
+      }
+      try (INDArray dScore = dr.transpose().mmul(gathered);               // dscore += dr^T h_end   [1, C]
+          INDArray dEnd = dr.mmul(engine.headWeight(HEAD))) {             // dh_end = dr score      [B, C]
+        engine.headGradient(HEAD).addi(dScore);
+        for (int b = 0; b < rows; b++) {
+          dHidden.getRow(positions[b]).assign(dEnd.getRow(b));
+        }
+      }
+      engine.backward(null, dHidden);
     }
-    engine.backward(null, dHidden);
   }
 
   /** Rewards of many rows, forward only, in batches of {@code batchSize}. */

@@ -34,8 +34,8 @@ import org.apache.spark.sql.SparkSession;
  * {@code rm-retrain}, the scheduled retraining: safe to run from cron, Airflow or a Kubernetes CronJob every hour.
  *
  * <ol>
- *   <li>Take the folder's {@link RetrainLock} (another live run: exit, saying who holds it; a stale lock from a
- *   killed run is taken over).</li>
+ *   <li>Take the folder's {@link RetrainLock} (another live run: exit, saying who holds it; the operating system
+ *   releases the lock of a killed run).</li>
  *   <li>A half-built version (killed mid-training) is resumed with the plan it started with. Otherwise:</li>
  *   <li>Render the inbox with pref-prepare (reused while the files are unchanged: the prepared folder is keyed by the
  *   files' names, sizes and times).</li>
@@ -60,7 +60,7 @@ public final class RewardRetrainJob {
   /** One retraining pass under the lock. */
   public static JobStats run(SparkSession spark, RetrainSettings r, PrintStream console) {
     Path root = Path.of(r.train().output());
-    Optional<RetrainLock> lock = RetrainLock.acquire(root, r.lockWait(), r.lockStale(), console);
+    Optional<RetrainLock> lock = RetrainLock.acquire(root, r.lockWait(), console);
     if (lock.isEmpty()) {
       String holder = RetrainLock.holder(root).map(Object::toString).orElse("a run that just finished");
       console.println("rm-retrain: another retraining holds " + root.resolve(RetrainLock.FILE) + " (" + holder

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmforge.pipeline.spark.AtomicOutput;
 import io.llmforge.pipeline.spark.JobStats;
 import io.llmforge.trainer.sft.BadConversation;
-import io.llmforge.trainer.sft.Conversation;
 import io.llmforge.trainer.sft.ConversationFormat;
 import io.llmforge.trainer.sft.InputRows;
 import io.llmforge.trainer.sft.Message;
@@ -14,6 +13,7 @@ import io.llmforge.trainer.sft.RawRow;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -130,40 +130,57 @@ public final class RewardScoreJob {
     public Iterator<Row> call(Iterator<Row> rows) {
       RewardModel rm = MODELS.get().computeIfAbsent(model, m ->
           RewardModel.load(Path.of(m), new PrintStream(OutputStream.nullOutputStream())));
-      List<Row> out = new ArrayList<>();
-      List<RawRow> pending = new ArrayList<>();
-      List<int[]> ids = new ArrayList<>();
-      List<String> answers = new ArrayList<>();
-      while (rows.hasNext()) {
-        RawRow raw = InputRows.raw(rows.next());
-        try {
-          if (raw.reason() != null) {
-            throw new BadConversation(raw.reason(), raw.detail());
+      // lazily, a batch at a time: a partition's rows are never all in memory
+      return new Iterator<>() {
+        private final ArrayDeque<Row> ready = new ArrayDeque<>();
+
+        @Override
+        public boolean hasNext() {
+          while (ready.isEmpty() && rows.hasNext()) {
+            nextBatch();
           }
-          Conversation c = format.parse(JSON.readTree(raw.json()));
-          List<Message> m = c.messages();
-          ids.add(rm.row(m.subList(0, m.size() - 1), m.get(m.size() - 1).content()));
-          answers.add(m.get(m.size() - 1).content());
-          pending.add(raw);
-        } catch (BadConversation e) {
-          out.add(RowFactory.create(raw.id(), raw.source(), null, 0, null, cut(raw.json()), e.reason(),
-              e.getMessage()));
-        } catch (Exception e) {
-          out.add(RowFactory.create(raw.id(), raw.source(), null, 0, null, cut(raw.json()),
-              BadConversation.INVALID_JSON, String.valueOf(e.getMessage()).lines().findFirst().orElse("")));
+          return !ready.isEmpty();
         }
-        if (pending.size() == batchSize || (!rows.hasNext() && !pending.isEmpty())) {
-          double[] r = rm.forward(ids);
-          for (int i = 0; i < r.length; i++) {
-            out.add(RowFactory.create(pending.get(i).id(), pending.get(i).source(), r[i], ids.get(i).length,
-                answers.get(i), cut(pending.get(i).json()), null, null));
+
+        @Override
+        public Row next() {
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
           }
-          pending.clear();
-          ids.clear();
-          answers.clear();
+          return ready.poll();
         }
-      }
-      return out.iterator();
+
+        private void nextBatch() {
+          List<RawRow> pending = new ArrayList<>();
+          List<int[]> ids = new ArrayList<>();
+          List<String> answers = new ArrayList<>();
+          while (rows.hasNext() && pending.size() < batchSize) {
+            RawRow raw = InputRows.raw(rows.next());
+            try {
+              if (raw.reason() != null) {
+                throw new BadConversation(raw.reason(), raw.detail());
+              }
+              List<Message> m = format.parse(JSON.readTree(raw.json())).messages();
+              ids.add(rm.row(m.subList(0, m.size() - 1), m.get(m.size() - 1).content()));
+              answers.add(m.get(m.size() - 1).content());
+              pending.add(raw);
+            } catch (BadConversation e) {
+              ready.add(RowFactory.create(raw.id(), raw.source(), null, 0, null, cut(raw.json()), e.reason(),
+                  e.getMessage()));
+            } catch (Exception e) {
+              ready.add(RowFactory.create(raw.id(), raw.source(), null, 0, null, cut(raw.json()),
+                  BadConversation.INVALID_JSON, String.valueOf(e.getMessage()).lines().findFirst().orElse("")));
+            }
+          }
+          if (!pending.isEmpty()) {
+            double[] r = rm.forward(ids);
+            for (int i = 0; i < r.length; i++) {
+              ready.add(RowFactory.create(pending.get(i).id(), pending.get(i).source(), r[i], ids.get(i).length,
+                  answers.get(i), cut(pending.get(i).json()), null, null));
+            }
+          }
+        }
+      };
     }
 
     private static String cut(String s) {

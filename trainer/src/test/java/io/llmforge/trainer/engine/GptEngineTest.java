@@ -110,6 +110,21 @@ class GptEngineTest {
     assertEquals("", failures.toString());
   }
 
+  /** A new batch shape frees the last one's buffers at once (not at some garbage collection), and results hold. */
+  @Test
+  void aNewBatchShapeFreesTheOldBuffersAndGivesTheSameResults() {
+    GptEngine engine = new GptEngine(TINY);
+    int[][] x = {{1, 2, 3, 4}, {5, 6, 7, 8}};
+    int[][] y = {{2, 3, 4, 5}, {6, 7, 8, 9}};
+    double before = engine.forward(x, y).logProbs().sumNumber().doubleValue();
+    INDArray oldLogits = engine.forward(x, y).logits();
+    engine.forward(new int[][] {{1, 2, 3}}, new int[][] {{2, 3, 4}});
+    assertTrue(oldLogits.wasClosed(), "the [2, 4] shape's buffers are freed when the shape changes");
+    assertEquals(before, engine.forward(x, y).logProbs().sumNumber().doubleValue(), 1e-6,
+        "and the same batch gives the same log-probs on the new buffers");
+    engine.backward(Nd4j.ones(DataType.FLOAT, 2, 4), null); // backward runs on them too
+  }
+
   @Test
   void gradientsEqualSameDiffsInFloat() {
     GptEngine engine = new GptEngine(TINY);

@@ -84,14 +84,15 @@ class RewardRetrainTest {
     DemoPreferences.write(inbox.resolve("batch-1.jsonl"), 100, 1, DAY1, false);
     CompletableFuture<JobStats> first = CompletableFuture.supplyAsync(() -> retrain(r));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!Files.exists(rm.resolve(RetrainLock.FILE)) && System.nanoTime() < deadline) {
+    while (RetrainLock.holder(rm).isEmpty() && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
-    assertTrue(Files.exists(rm.resolve(RetrainLock.FILE)), "the first run holds the lock");
+    assertTrue(RetrainLock.holder(rm).isPresent(), "the first run holds the lock");
     JobStats second = retrain(r);
     assertEquals("locked", second.get("decision"), "the second run exits at once: " + second.toJson());
     assertEquals("promoted", first.get(5, TimeUnit.MINUTES).get("decision"));
-    assertFalse(Files.exists(rm.resolve(RetrainLock.FILE)), "the lock is released");
+    assertFalse(RetrainLock.holder(rm).isPresent(), "the lock is released");
+    assertEquals("nothing_to_do", retrain(r).get("decision"), "and the next run gets it");
     assertEquals(List.of(1), new RewardVersions(rm).versions());
   }
 }
