@@ -113,7 +113,7 @@ class SparkSubmitIT {
         .longValue(), log);
     String[] model = {"--set", "rm-train.base=\"" + base + "\"", "--set", "rm-train.output=\"" + dir.resolve("rm")
         + "\"", "--set", "rm-train.max-steps=6", "--set", "rm-train.batch-size=4",
-        "--set", "rm-train.baseline.ngram-features=4096"};
+        "--set", "rm-train.baseline.ngram-features=4096", "--set", "rm-train.baseline.ngram-reg-params=[0.01]"};
     List<String> train = new ArrayList<>(List.of("--set", "rm-train.data=\"" + dir.resolve("prefs") + "\"",
         "--set", "rm-train.distributed.workers=2"));
     train.addAll(List.of(model));

@@ -28,13 +28,11 @@ import org.apache.spark.sql.types.StructType;
  *   best-known shortcut of human and AI preference data;</li>
  *   <li><b>hashed n-grams + logistic regression</b> (Spark MLlib): each answer as counts of its word 1- and 2-grams
  *   hashed into {@code features} buckets ({@link HashingTF}'s hash), a pair as the difference chosen - rejected with
- *   label 1 and its mirror with label 0, no intercept (so the model is a reward {@code w . phi(answer)}); the
- *   regularisation is picked from a grid on a fifth of the training pairs, then refit on all of them.</li>
+ *   label 1 and its mirror with label 0, no intercept (so the model is a reward {@code w . phi(answer)}); with more
+ *   than one regularisation strength given, the best on a fifth of the training pairs is refit on all of them.</li>
  * </ul>
  */
 public final class Baselines {
-  static final double[] REG_GRID = {1e-4, 1e-3, 1e-2, 1e-1};
-
   private Baselines() {}
 
   public static double longerAnswerWins(List<Pair> pairs) {
@@ -51,7 +49,7 @@ public final class Baselines {
   public record Ngram(double accuracy, double regParam, int features, int trainPairs) {}
 
   public static Ngram ngramLogisticRegression(SparkSession spark, List<Pair> train, List<Pair> heldOut,
-      int features, long seed) {
+      int features, List<Double> regParams, long seed) {
     if (train.isEmpty() || heldOut.isEmpty()) {
       return new Ngram(Double.NaN, Double.NaN, features, train.size());
     }
@@ -61,10 +59,10 @@ public final class Baselines {
     for (Pair p : train) {
       (StableHash.unit(seed, "ngram-tune", p.id()) < 0.2 ? tune : fit).add(p);
     }
-    double bestReg = REG_GRID[0];
+    double bestReg = regParams.get(0);
     double best = -1;
-    if (!fit.isEmpty() && !tune.isEmpty()) {
-      for (double reg : REG_GRID) {
+    if (regParams.size() > 1 && !fit.isEmpty() && !tune.isEmpty()) {
+      for (double reg : regParams) {
         double acc = accuracy(fitModel(spark, tf, fit, reg), tf, tune);
         if (acc > best) {
           best = acc;

@@ -41,6 +41,7 @@ public record RewardSettings(
     int logInterval,
     double peakTflops,
     int ngramFeatures,
+    java.util.List<Double> ngramRegParams,
     int workers,
     int exchangeTimeoutSeconds) implements Serializable {
 
@@ -68,8 +69,29 @@ public record RewardSettings(
         c.intIn("log-interval", 1, Integer.MAX_VALUE),
         c.doubleIn("peak-tflops", 0, 1e6),
         c.at("baseline").intIn("ngram-features", 1 << 10, 1 << 24),
+        regParams(c.at("baseline")),
         c.at("distributed").intIn("workers", 0, 4096),
         c.at("distributed").intIn("exchange-timeout-seconds", 1, 7 * 24 * 3600));
+  }
+
+  private static java.util.List<Double> regParams(ConfigReader b) {
+    java.util.List<String> values = b.strings("ngram-reg-params");
+    if (values.isEmpty() || values.size() > 20) {
+      throw b.error("ngram-reg-params", "must list 1 to 20 regularisation strengths");
+    }
+    java.util.List<Double> out = new java.util.ArrayList<>();
+    for (String v : values) {
+      try {
+        double d = Double.parseDouble(v);
+        if (!(d >= 0) || d > 1e6) {
+          throw new NumberFormatException();
+        }
+        out.add(d);
+      } catch (NumberFormatException e) {
+        throw b.error("ngram-reg-params", "has '" + v + "', not a strength in [0, 1e6]");
+      }
+    }
+    return java.util.List.copyOf(out);
   }
 
   /** The optimiser of a run of {@code steps}. */

@@ -185,7 +185,7 @@ public final class RewardTrainJob {
       ObjectNode b = n.putObject("baselines");
       b.putObject("longer_answer_wins").put("accuracy", Baselines.longerAnswerWins(set.getValue()));
       Baselines.Ngram ng = Baselines.ngramLogisticRegression(spark, train, set.getValue(), s.ngramFeatures(),
-          s.seed());
+          s.ngramRegParams(), s.seed());
       b.putObject("hashed_ngram_logistic_regression").put("accuracy", ng.accuracy()).put("reg_param", ng.regParam())
           .put("features", ng.features()).put("ngrams", "1-2").put("train_pairs", ng.trainPairs());
       if (before != null) {

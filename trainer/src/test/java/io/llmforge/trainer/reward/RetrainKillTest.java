@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RetrainKillTest {
   static RetrainSettings settings(Path base, Path rm, Path inbox) {
-    return RewardFixtures.retrain(base, rm, inbox, "rm-train.max-steps=60", "rm-train.checkpoint-interval=5");
+    return RewardFixtures.retrain(base, rm, inbox, "rm-train.max-steps=40", "rm-train.checkpoint-interval=5");
   }
 
   @Test
@@ -79,6 +79,6 @@ class RetrainKillTest {
     assertTrue(versions.finished(2), said);
     assertEquals("promoted", next.get("decision"), next.toJson());
     assertEquals(2, versions.current().orElseThrow());
-    assertEquals(60L, ((Number) next.get("steps")).longValue());
+    assertEquals(40L, ((Number) next.get("steps")).longValue());
   }
 }

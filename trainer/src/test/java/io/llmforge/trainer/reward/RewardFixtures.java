@@ -16,7 +16,8 @@ public final class RewardFixtures {
 
   static final List<String> FAST = List.of("rm-train.batch-size=8", "rm-train.optimizer.learning-rate=3e-3",
       "rm-train.optimizer.min-learning-rate=3e-4", "rm-train.optimizer.warmup-steps=5", "rm-train.log-interval=5",
-      "rm-train.eval-interval=20", "rm-train.checkpoint-interval=20", "rm-train.baseline.ngram-features=4096");
+      "rm-train.eval-interval=20", "rm-train.checkpoint-interval=20", "rm-train.baseline.ngram-features=4096",
+      "rm-train.baseline.ngram-reg-params=[0.01]");
 
   static ConfigReader config(Path base, Path rm, Path data, String... more) {
     List<String> o = new ArrayList<>(FAST);

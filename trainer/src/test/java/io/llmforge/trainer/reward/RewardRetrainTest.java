@@ -37,7 +37,7 @@ class RewardRetrainTest {
     RetrainSettings r = RewardFixtures.retrain(base, rm, inbox, "rm-train.epochs=3");
     RewardVersions versions = new RewardVersions(rm);
 
-    DemoPreferences.write(inbox.resolve("batch-1.jsonl"), 200, 1, DAY1, false);
+    DemoPreferences.write(inbox.resolve("batch-1.jsonl"), 150, 1, DAY1, false);
     assertEquals("promoted", retrain(r).get("decision"));
     assertEquals(1, versions.current().orElseThrow());
 
@@ -49,7 +49,7 @@ class RewardRetrainTest {
     DemoPreferences.write(inbox.resolve("batch-2.jsonl"), 30, 2, DAY1.plusSeconds(86_400), false);
     assertEquals("nothing_to_do", retrain(r).get("decision"), "30 new pairs < min-new-pairs 50");
 
-    DemoPreferences.write(inbox.resolve("batch-3.jsonl"), 150, 3, DAY1.plusSeconds(2 * 86_400), false);
+    DemoPreferences.write(inbox.resolve("batch-3.jsonl"), 100, 3, DAY1.plusSeconds(2 * 86_400), false);
     JobStats second = retrain(r);
     assertEquals("promoted", second.get("decision"), second.toJson());
     assertEquals(2, versions.current().orElseThrow());
@@ -60,7 +60,7 @@ class RewardRetrainTest {
     JsonNode metrics = versions.read(2, RewardVersions.METRICS);
     assertTrue(metrics.has("newest") && metrics.path("heldout").has("previous"), metrics.toPrettyString());
 
-    DemoPreferences.write(inbox.resolve("batch-4.jsonl"), 200, 4, DAY1.plusSeconds(3 * 86_400), true);
+    DemoPreferences.write(inbox.resolve("batch-4.jsonl"), 150, 4, DAY1.plusSeconds(3 * 86_400), true);
     JobStats flipped = retrain(r);
     assertEquals("kept", flipped.get("decision"), flipped.toJson());
     assertEquals(2, versions.current().orElseThrow(), "current stays on v2");
@@ -80,7 +80,7 @@ class RewardRetrainTest {
     Path base = SftFixtures.base(dir);
     Path inbox = dir.resolve("inbox");
     Path rm = dir.resolve("rm");
-    RetrainSettings r = RewardFixtures.retrain(base, rm, inbox, "rm-train.max-steps=40");
+    RetrainSettings r = RewardFixtures.retrain(base, rm, inbox, "rm-train.max-steps=20");
     DemoPreferences.write(inbox.resolve("batch-1.jsonl"), 100, 1, DAY1, false);
     CompletableFuture<JobStats> first = CompletableFuture.supplyAsync(() -> retrain(r));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -23,7 +23,7 @@ class RewardScoreJobTest {
   @Test
   void scoresConversationsWithTheCurrentModelAndKeepsBrokenRowsApart(@TempDir Path dir) throws Exception {
     Path base = SftFixtures.base(dir);
-    Path data = RewardFixtures.preparedPairs(dir, base, 300, 1, Instant.parse("2026-11-01T00:00:00Z"));
+    Path data = RewardFixtures.preparedPairs(dir, base, 200, 1, Instant.parse("2026-11-01T00:00:00Z"));
     Path rm = dir.resolve("rm");
     RewardTrainJob.run(SftFixtures.spark(), RewardFixtures.train(base, rm, data, "rm-train.epochs=2"),
         new PrintStream(new ByteArrayOutputStream()));
