@@ -19,6 +19,8 @@ import io.llmforge.quality.ClassifySettings;
 import io.llmforge.quality.ClassifyTrainJob;
 import io.llmforge.quality.ClassifyTrainSettings;
 import io.llmforge.trainer.pretrain.PretrainSettings;
+import io.llmforge.trainer.preference.DpoSettings;
+import io.llmforge.trainer.preference.DpoTraining;
 import io.llmforge.trainer.preference.PreferencePrepareJob;
 import io.llmforge.trainer.preference.PreferencePrepareSettings;
 import io.llmforge.trainer.reward.RewardSettings;
@@ -87,7 +89,8 @@ final class Flow {
       new Step<>("sft", false, null, SftSettings::from, SftCommand::run),
       new Step<>("pref-prepare", false, null, PreferencePrepareSettings::from, PreferencePrepareJob::run),
       new Step<>("rm-train", false, null, c -> RewardSettings.from(c, true),
-          (spark, s) -> RewardTrainJob.run(spark, s, System.out)));
+          (spark, s) -> RewardTrainJob.run(spark, s, System.out)),
+      new Step<>("dpo", false, null, DpoSettings::from, (spark, s) -> DpoTraining.run(spark, s, System.out)));
 
   /** The step named {@code section}. */
   static Step<?> step(String section) {
@@ -157,6 +160,15 @@ final class Flow {
         overrides.add("rm-train.data=" + quote(workdir.resolve("pref-prepare").toString()));
         if (backbone != null) {
           overrides.add("rm-train.base=" + quote(backbone));
+        }
+      }
+      if (step.section().equals("dpo")) {
+        if (!chosen.contains("pref-prepare")) {
+          throw new ConfigError("run.steps: dpo needs pref-prepare before it in the same run");
+        }
+        overrides.add("dpo.data=" + quote(workdir.resolve("pref-prepare").toString()));
+        if (backbone != null) {
+          overrides.add("dpo.base=" + quote(backbone));
         }
       }
       if (step.dataChild() != null) {

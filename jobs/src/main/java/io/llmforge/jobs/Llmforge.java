@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     subcommands = {CleanCommand.class, DedupCommand.class, ClassifyTrainCommand.class, ClassifyCommand.class,
         RephraseCommand.class, TokenizerTrainCommand.class, TokenizeCommand.class,
         PretrainCommand.class, SftPrepareCommand.class, SftCommand.class, SftMergeCommand.class,
-        PrefPrepareCommand.class, RmTrainCommand.class, RmRetrainCommand.class, RmScoreCommand.class,
+        PrefPrepareCommand.class, RmTrainCommand.class, RmRetrainCommand.class, RmScoreCommand.class, DpoCommand.class,
         GenerateCommand.class, ChatCommand.class, RunCommand.class, DemoCommand.class, BenchCommand.class})
 public final class Llmforge {
 

@@ -92,6 +92,10 @@ class DemoTest {
         .asDouble() + 0.2, v1.toString());
     assertTrue(JobStats.parse(Files.readString(dir.resolve("rm-train/v1/stats.json"))).get("init").toString()
         .startsWith(dir.resolve("sft").toString()), "the reward model starts from the fine-tuned model");
+    Map<String, Object> dpo = JobStats.parse(Files.readString(dir.resolve("dpo/stats.json")));
+    assertEquals(0.5, ((Number) dpo.get("val_accuracy_at_start")).doubleValue(), 1e-9, dpo.toString());
+    assertTrue(((Number) dpo.get("val_accuracy")).doubleValue() >= 0.9, "DPO learns the planted preference: " + dpo);
+    assertTrue(dpo.get("base").toString().startsWith(dir.resolve("sft").toString()), "DPO starts from the SFT model");
     Map<String, Object> rewards = JobStats.parse(Files.readString(dir.resolve("rm-score/stats.json")));
     assertEquals(DemoCommand.CHAT_PROMPTS.size() + 2L, ((Number) rewards.get("scored")).longValue(), rewards.toString());
   }
@@ -104,6 +108,10 @@ class DemoTest {
     assertTrue(chain.contains("pref-prepare.base=\"/w/sft\""), chain.toString());
     assertTrue(chain.contains("rm-train.data=\"/w/pref-prepare\""), chain.toString());
     assertTrue(chain.contains("rm-train.base=\"/w/sft\""), chain.toString());
+    List<String> withDpo = Flow.chain(List.of("tokenizer-train", "tokenize", "pretrain", "sft-prepare", "sft",
+        "pref-prepare", "dpo"), Path.of("/w"));
+    assertTrue(withDpo.contains("dpo.data=\"/w/pref-prepare\"") && withDpo.contains("dpo.base=\"/w/sft\""),
+        withDpo.toString());
     List<String> noSft = Flow.chain(List.of("tokenizer-train", "tokenize", "pretrain", "pref-prepare", "rm-train"),
         Path.of("/w"));
     assertTrue(noSft.contains("rm-train.base=\"/w/pretrain\""), noSft.toString());

@@ -95,8 +95,8 @@ class SparkSubmitIT {
   }
 
   /**
-   * The reward-model jobs through spark-submit: pref-prepare, data-parallel rm-train (two barrier tasks), one
-   * rm-retrain pass with a new batch, and rm-score with the promoted model.
+   * The preference jobs through spark-submit: pref-prepare, data-parallel rm-train (two barrier tasks), one
+   * rm-retrain pass with a new batch, data-parallel dpo, and rm-score with the promoted model.
    */
   @Test
   void rewardModelJobsRunThroughSparkSubmit(@TempDir Path dir) throws Exception {
@@ -129,6 +129,13 @@ class SparkSubmitIT {
     log = sparkSubmit(dir, "rm-retrain", "io.llmforge.jobs.RmRetrainMain", retrain.toArray(String[]::new));
     assertTrue(log.contains("promoted v2"), log);
     assertEquals("v2\n", Files.readString(dir.resolve("rm/current")), log);
+
+    log = sparkSubmit(dir, "dpo", "io.llmforge.jobs.DpoMain", "--set", "dpo.data=\"" + dir.resolve("prefs") + "\"",
+        "--set", "dpo.base=\"" + base + "\"", "--set", "dpo.output=\"" + dir.resolve("dpo") + "\"",
+        "--set", "dpo.max-steps=4", "--set", "dpo.batch-size=4", "--set", "dpo.distributed.workers=2");
+    Map<String, Object> dpo = JobStats.parse(Files.readString(dir.resolve("dpo/stats.json")));
+    assertEquals(2L, ((Number) dpo.get("workers")).longValue(), log);
+    assertTrue(Files.isRegularFile(dir.resolve("dpo/reference_logps.json")), log);
 
     log = sparkSubmit(dir, "rm-score", "io.llmforge.jobs.RmScoreMain",
         "--set", "rm-score.input=[\"" + dir.resolve("chats.jsonl") + "\"]",
