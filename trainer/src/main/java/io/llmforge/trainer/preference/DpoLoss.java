@@ -1,5 +1,8 @@
 package io.llmforge.trainer.preference;
 
+import static io.llmforge.trainer.loop.Logistic.sigmoid;
+import static io.llmforge.trainer.loop.Logistic.softplus;
+
 /**
  * Direct preference optimisation's loss on a batch of pairs (Rafailov et al. 2023, as TRL's {@code DPOTrainer}), a
  * plain function of sequence log-probabilities (each summed over the answer's tokens):
@@ -52,13 +55,5 @@ public final class DpoLoss {
       rejected += beta * rr;
     }
     return new Result(loss, dc, dr, correct, chosen, rejected);
-  }
-
-  static double sigmoid(double x) {
-    return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
-  }
-
-  static double softplus(double x) {
-    return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
   }
 }

@@ -1,5 +1,8 @@
 package io.llmforge.trainer.reward;
 
+import static io.llmforge.trainer.loop.Logistic.sigmoid;
+import static io.llmforge.trainer.loop.Logistic.softplus;
+
 /**
  * The pairwise loss of a reward model (Bradley-Terry, as InstructGPT and TRL's {@code RewardTrainer}):
  * {@code -log sigmoid(r_chosen - r_rejected - margin)} per pair, with Llama 2's optional per-pair margin, plus
@@ -44,14 +47,5 @@ public final class BradleyTerry {
       rejectedSum += rejected[i];
     }
     return new Result(loss, dc, dr, correct, marginSum, chosenSum, rejectedSum);
-  }
-
-  static double sigmoid(double x) {
-    return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
-  }
-
-  /** log(1 + e^x) without overflow. */
-  static double softplus(double x) {
-    return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
   }
 }

@@ -2,6 +2,7 @@ package io.llmforge.trainer.reward;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmforge.trainer.loop.Logistic;
 import io.llmforge.trainer.preference.PreferencePairs.Pair;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,8 +82,8 @@ public final class RewardEvaluation {
       double win = m > 0 ? 1 : m == 0 ? 0.5 : 0;
       correct += win;
       margin += m;
-      loss += BradleyTerry.softplus(-m);
-      double p = BradleyTerry.sigmoid(m);
+      loss += Logistic.softplus(-m);
+      double p = Logistic.sigmoid(m);
       double conf = Math.max(p, 1 - p);
       int b = Math.min(bins - 1, (int) ((conf - 0.5) / 0.1));
       count[b]++;
