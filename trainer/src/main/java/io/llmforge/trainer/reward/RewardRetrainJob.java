@@ -43,8 +43,9 @@ import org.apache.spark.sql.SparkSession;
  *   nothing to do (exit 0, says why).</li>
  *   <li>Train v(N+1), warm-started from the current version, on the new pairs plus {@code replay-fraction} of older
  *   ones (no current version yet: v1 from the backbone on everything).</li>
- *   <li>Evaluate it and the current version on the fixed held-out set (held-out pairs up to the old watermark) and on
- *   the newest slice (held-out pairs after it); promote it, moving {@code current} atomically, only if its fixed-set
+ *   <li>Evaluate it and the current version on the fixed held-out set (held-out pairs up to the current version's
+ *   watermark) and on the newest slice (held-out pairs of the new batch); a batch whose candidate failed the gate is
+ *   neither replayed nor evaluated on later; promote it, moving {@code current} atomically, only if its fixed-set
  *   accuracy is not worse than the current version's by more than {@code tolerance}; else keep the current version.
  *   Either way the decision and why go to {@code history.jsonl} and the version's {@code decision.json}.</li>
  * </ol>
@@ -120,15 +121,19 @@ public final class RewardRetrainJob {
       }
       previous = versions.current();
       v = versions.next();
-      fixedUpTo = considered;
+      // pairs after the promoted version's watermark but not after `considered` were a failed candidate's batch:
+      // neither replayed nor in the fixed held-out set
+      long promoted = previous.map(versions::watermark).orElse(Long.MIN_VALUE);
+      fixedUpTo = promoted;
       long freshTrain = train.stream().filter(p -> p.createdAt() > considered).count();
-      long replay = previous.isEmpty() ? 0 : Math.min(train.size() - freshTrain,
-          Math.round(r.replayFraction() * freshTrain));
+      long older = train.stream().filter(p -> p.createdAt() <= promoted).count();
+      long replay = previous.isEmpty() ? 0 : Math.min(older, Math.round(r.replayFraction() * freshTrain));
       RewardTraining.Plan p = previous.isEmpty()
           ? new RewardTraining.Plan(r.train(), data, r.train().base(), versions.folder(v).toString(), Long.MIN_VALUE,
-              0, r.train().stepsFor(train.size()))
+              Long.MIN_VALUE, 0, r.train().stepsFor(train.size()))
           : new RewardTraining.Plan(r.train(), data, versions.folder(previous.get()).toString(),
-              versions.folder(v).toString(), considered, r.replayFraction(), r.train().stepsFor(freshTrain + replay));
+              versions.folder(v).toString(), considered, promoted, r.replayFraction(),
+              r.train().stepsFor(freshTrain + replay));
       plan = p;
       Map<String, Object> ctx = new LinkedHashMap<>();
       ctx.put("previous", previous.orElse(null));
@@ -148,7 +153,7 @@ public final class RewardRetrainJob {
       sets.put("heldout", val);
     } else {
       sets.put("heldout", val.stream().filter(p -> p.createdAt() <= upTo).toList());
-      sets.put("newest", val.stream().filter(p -> p.createdAt() > upTo).toList());
+      sets.put("newest", val.stream().filter(p -> p.createdAt() > plan.newerThan()).toList());
     }
     RewardTrainJob.Built built = RewardTrainJob.build(spark, plan, versions, v, sets, previous, console);
 

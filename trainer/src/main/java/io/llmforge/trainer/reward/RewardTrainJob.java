@@ -58,7 +58,7 @@ public final class RewardTrainJob {
     }
     int v = versions.unfinished().orElse(versions.next());
     RewardTraining.Plan plan = resumeOr(versions, v, s, () -> new RewardTraining.Plan(s, s.data(), s.base(),
-        versions.folder(v).toString(), Long.MIN_VALUE, 0, s.stepsFor(manifest.split(PreferencePrepareJob.TRAIN)
+        versions.folder(v).toString(), Long.MIN_VALUE, Long.MIN_VALUE, 0, s.stepsFor(manifest.split(PreferencePrepareJob.TRAIN)
             .rows())));
     List<Pair> val = PreferencePairs.load(hadoop, plan.data(), manifest, PreferencePrepareJob.VAL);
     Built built = build(spark, plan, versions, v, Map.of("heldout", val), Optional.empty(), console);
@@ -90,7 +90,8 @@ public final class RewardTrainJob {
     try {
       JsonNode n = JSON.readTree(Files.readString(file));
       return new RewardTraining.Plan(s, n.path("data").asText(), n.path("init").asText(),
-          versions.folder(v).toString(), n.path("newer_than_ms").asLong(), n.path("replay_fraction").asDouble(),
+          versions.folder(v).toString(), n.path("newer_than_ms").asLong(), n.path("replay_up_to_ms").asLong(),
+          n.path("replay_fraction").asDouble(),
           n.path("steps").asInt());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file, e);
@@ -106,6 +107,7 @@ public final class RewardTrainJob {
     n.put("data", p.data());
     n.put("init", p.init());
     n.put("newer_than_ms", p.newerThan());
+    n.put("replay_up_to_ms", p.replayUpTo());
     n.put("replay_fraction", p.replayFraction());
     n.put("steps", p.steps());
     Path target = versions.folder(v);

@@ -54,11 +54,13 @@ public final class RewardTraining {
    * @param init           the checkpoint (or run folder) the weights start from
    * @param output         the version folder, e.g. {@code rm/v3}
    * @param newerThan      train on pairs created after this (ms); {@link Long#MIN_VALUE}: all of them
+   * @param replayUpTo     replay only pairs created up to this (the promoted version's watermark: pairs between it
+   *                       and {@code newerThan} belong to a candidate that failed the gate and are left out)
    * @param replayFraction with {@code newerThan}: older pairs mixed in, as a share of the new ones
    * @param steps          optimiser steps of the run
    */
   public record Plan(RewardSettings settings, String data, String init, String output, long newerThan,
-      double replayFraction, int steps) implements Serializable {}
+      long replayUpTo, double replayFraction, int steps) implements Serializable {}
 
   /** The training pairs of a plan: the new ones and, for a retrain, a fixed-seed sample of older ones. */
   public static List<Pair> trainingPairs(Configuration hadoop, Plan plan, PreferenceManifest manifest) {
@@ -68,7 +70,7 @@ public final class RewardTraining {
       return fresh;
     }
     long seed = plan.settings().seed();
-    List<Pair> older = new ArrayList<>(all.stream().filter(p -> p.createdAt() <= plan.newerThan())
+    List<Pair> older = new ArrayList<>(all.stream().filter(p -> p.createdAt() <= plan.replayUpTo())
         .sorted(Comparator.comparingLong(p -> StableHash.of(seed, "rm-replay", p.id()))).toList());
     int replay = (int) Math.min(older.size(), Math.round(plan.replayFraction() * fresh.size()));
     fresh.addAll(older.subList(0, replay));

@@ -70,8 +70,16 @@ class RewardRetrainTest {
     assertTrue(decision.path("why").asText().contains("v2 stays current"), decision.toString());
     assertEquals("nothing_to_do", retrain(r).get("decision"), "a rejected batch is not retried every hour");
 
+    DemoPreferences.write(inbox.resolve("batch-5.jsonl"), 100, 5, DAY1.plusSeconds(4 * 86_400), false);
+    JobStats fourth = retrain(r);
+    assertEquals("promoted", fourth.get("decision"), "good data after a bad batch is promoted: " + fourth.toJson());
+    assertEquals(4, versions.current().orElseThrow());
+    JsonNode plan = new ObjectMapper().readTree(Files.readString(versions.folder(4).resolve(RewardTrainJob.PLAN)));
+    assertEquals(versions.watermark(2), plan.path("replay_up_to_ms").asLong(),
+        "v4 replays only what v2, the promoted version, had seen: the flipped batch is left out");
+
     List<String> history = Files.readAllLines(rm.resolve(RewardVersions.HISTORY));
-    assertEquals(3, history.size(), String.join("\n", history));
+    assertEquals(4, history.size(), String.join("\n", history));
     assertTrue(history.get(2).contains("\"decision\":\"kept\""), history.get(2));
   }
 

@@ -119,7 +119,8 @@ class RewardTrainingTest {
   }
 
   static RewardTraining.Plan plan(RewardSettings s, Path out, int steps) {
-    return new RewardTraining.Plan(s, data.toString(), base.toString(), out.toString(), Long.MIN_VALUE, 0, steps);
+    return new RewardTraining.Plan(s, data.toString(), base.toString(), out.toString(), Long.MIN_VALUE, Long.MIN_VALUE, 0,
+        steps);
   }
 
   static Path latest(Path run) {
