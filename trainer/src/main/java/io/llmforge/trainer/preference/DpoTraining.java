@@ -87,9 +87,7 @@ public final class DpoTraining {
       GptEngine reference = new GptEngine(Checkpoint.readConfig(base), DataType.FLOAT, LoraSettings.NONE,
           name -> false);
       Checkpoint.loadWeights(base, reference);
-      List<Pair> all = new ArrayList<>(train);
-      all.addAll(val);
-      ReferenceLogProbs.compute(reference, padId(tokenizer), all, s.batchSize(), out, key, console);
+      ReferenceLogProbs.compute(reference, padId(tokenizer), List.of(train, val), s.batchSize(), out, key, console);
     }
     long t0 = System.nanoTime();
     JobStats stats;
