@@ -288,11 +288,23 @@ public final class DpoTraining {
   }
 
   /**
-   * Forward, loss and backward of one micro-batch; adds TRL's statistics to {@code sums}; returns the summed loss
-   * (DPO plus, with sft-weight, the chosen answers' mean next-token loss).
+   * One batch through the policy: answer log-probs of chosen and rejected, the stored reference's, the DPO loss on
+   * them, and each chosen answer's token count. The forward pass stays in the engine for a backward.
    */
-  static double forwardBackward(AnswerLogProbs logps, List<Pair> batch, ReferenceLogProbs reference, DpoSettings s,
-      double scale, double[] sums) {
+  record Scored(double[] policyChosen, double[] policyRejected, double[] refChosen, double[] refRejected,
+      int[] chosenTokens, DpoLoss.Result loss) {
+
+    /** Adds logp chosen, logp rejected and the per-token log-ratio on the chosen answers to {@code sums[3..5]}. */
+    void addLogps(double[] sums) {
+      for (int i = 0; i < policyChosen.length; i++) {
+        sums[3] += policyChosen[i];
+        sums[4] += policyRejected[i];
+        sums[5] += (policyChosen[i] - refChosen[i]) / chosenTokens[i];
+      }
+    }
+  }
+
+  static Scored score(AnswerLogProbs logps, List<Pair> batch, ReferenceLogProbs reference, DpoSettings s) {
     int n = batch.size();
     double[] lp = logps.forward(ReferenceLogProbs.rows(batch), ReferenceLogProbs.prompts(batch));
     int[] answerTokens = logps.answerTokens();
@@ -300,14 +312,28 @@ public final class DpoTraining {
     double[] pr = new double[n];
     double[] rc = new double[n];
     double[] rr = new double[n];
+    int[] chosenTokens = new int[n];
     for (int i = 0; i < n; i++) {
       pc[i] = lp[2 * i];
       pr[i] = lp[2 * i + 1];
       ReferenceLogProbs.Entry ref = reference.of(batch.get(i));
       rc[i] = ref.chosen();
       rr[i] = ref.rejected();
+      chosenTokens[i] = answerTokens[2 * i];
     }
-    DpoLoss.Result r = DpoLoss.of(pc, pr, rc, rr, s.beta(), s.labelSmoothing(), s.lossType());
+    return new Scored(pc, pr, rc, rr, chosenTokens, DpoLoss.of(pc, pr, rc, rr, s.beta(), s.labelSmoothing(),
+        s.lossType()));
+  }
+
+  /**
+   * Forward, loss and backward of one micro-batch; adds TRL's statistics to {@code sums}; returns the summed loss
+   * (DPO plus, with sft-weight, the chosen answers' mean next-token loss).
+   */
+  static double forwardBackward(AnswerLogProbs logps, List<Pair> batch, ReferenceLogProbs reference, DpoSettings s,
+      double scale, double[] sums) {
+    Scored sc = score(logps, batch, reference, s);
+    DpoLoss.Result r = sc.loss();
+    int n = batch.size();
     double loss = r.loss();
     double[] perRow = new double[2 * n];
     double[] perToken = new double[2 * n];
@@ -315,14 +341,12 @@ public final class DpoTraining {
       perRow[2 * i] = r.dChosen()[i] * scale;
       perRow[2 * i + 1] = r.dRejected()[i] * scale;
       if (s.sftWeight() > 0) { // + w x (-logpi(chosen) / tokens)
-        loss += -s.sftWeight() * pc[i] / answerTokens[2 * i];
-        perToken[2 * i] = -s.sftWeight() / answerTokens[2 * i] * scale;
+        loss += -s.sftWeight() * sc.policyChosen()[i] / sc.chosenTokens()[i];
+        perToken[2 * i] = -s.sftWeight() / sc.chosenTokens()[i] * scale;
       }
-      sums[3] += pc[i];
-      sums[4] += pr[i];
-      sums[5] += (pc[i] - rc[i]) / answerTokens[2 * i];
     }
     logps.backward(perRow, perToken);
+    sc.addLogps(sums);
     sums[0] += r.correct();
     sums[1] += r.chosenRewards();
     sums[2] += r.rejectedRewards();
@@ -341,27 +365,12 @@ public final class DpoTraining {
     double[] sums = new double[6]; // loss, correct, margin, logp chosen, logp rejected, log-ratio
     int batches = (val.size() + s.batchSize() - 1) / s.batchSize();
     for (int b = group.rank(); b < batches; b += group.size()) {
-      List<Pair> batch = val.subList(b * s.batchSize(), Math.min(val.size(), (b + 1) * s.batchSize()));
-      double[] lp = logps.forward(ReferenceLogProbs.rows(batch), ReferenceLogProbs.prompts(batch));
-      int[] answerTokens = logps.answerTokens();
-      int n = batch.size();
-      double[] pc = new double[n];
-      double[] pr = new double[n];
-      double[] rc = new double[n];
-      double[] rr = new double[n];
-      for (int i = 0; i < n; i++) {
-        pc[i] = lp[2 * i];
-        pr[i] = lp[2 * i + 1];
-        rc[i] = reference.of(batch.get(i)).chosen();
-        rr[i] = reference.of(batch.get(i)).rejected();
-        sums[3] += pc[i];
-        sums[4] += pr[i];
-        sums[5] += (pc[i] - rc[i]) / answerTokens[2 * i];
-      }
-      DpoLoss.Result r = DpoLoss.of(pc, pr, rc, rr, s.beta(), s.labelSmoothing(), s.lossType());
-      sums[0] += r.loss();
-      sums[1] += r.correct();
-      sums[2] += r.chosenRewards() - r.rejectedRewards();
+      Scored sc = score(logps, val.subList(b * s.batchSize(), Math.min(val.size(), (b + 1) * s.batchSize())),
+          reference, s);
+      sc.addLogps(sums);
+      sums[0] += sc.loss().loss();
+      sums[1] += sc.loss().correct();
+      sums[2] += sc.loss().chosenRewards() - sc.loss().rejectedRewards();
     }
     double n = Math.max(1, val.size());
     double[] m = new double[sums.length];

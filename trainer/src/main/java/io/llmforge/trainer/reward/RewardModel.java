@@ -57,10 +57,7 @@ public final class RewardModel {
    * version {@code current} names), or one checkpoint folder.
    */
   public static RewardModel load(Path folder, PrintStream warnings) {
-    Path version = RewardVersions.isRoot(folder) ? new RewardVersions(folder).currentFolder().orElseThrow(() ->
-        new IllegalStateException(folder + " has no current reward model (no '" + RewardVersions.CURRENT
-            + "' pointer yet)")) : folder;
-    Path checkpoint = Checkpoint.resolve(version, warnings);
+    Path checkpoint = Checkpoint.resolve(version(folder), warnings);
     GptEngine engine = newEngine(Checkpoint.readConfig(checkpoint), Checkpoint.readLora(checkpoint));
     Checkpoint.loadWeights(checkpoint, engine);
     Path tokenizer = Checkpoint.tokenizerFile(checkpoint);
@@ -69,6 +66,13 @@ public final class RewardModel {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + tokenizer, e);
     }
+  }
+
+  /** The version a folder means: {@code rm} itself means the one {@code current} names; anything else, itself. */
+  public static Path version(Path folder) {
+    return RewardVersions.isRoot(folder) ? new RewardVersions(folder).currentFolder().orElseThrow(() ->
+        new IllegalStateException(folder + " has no current reward model (no '" + RewardVersions.CURRENT
+            + "' pointer yet)")) : folder;
   }
 
   public ChatTemplate template() {

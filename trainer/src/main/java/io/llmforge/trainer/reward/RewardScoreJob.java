@@ -60,7 +60,8 @@ public final class RewardScoreJob {
       return new JobStats().put("skipped", true).put("output", s.output());
     }
     long t0 = System.nanoTime();
-    Path model = resolve(Path.of(s.model()));
+    // resolved once on the driver, so every executor scores with the same version
+    Path model = RewardModel.version(Path.of(s.model()));
     RewardModel.load(model, System.err); // fails here, before any work, on a missing or corrupt model
     List<String> json = new ArrayList<>();
     List<String> parquet = new ArrayList<>();
@@ -104,12 +105,6 @@ public final class RewardScoreJob {
         scored.unpersist();
       }
     }
-  }
-
-  /** A reward-model folder means its current version, resolved once on the driver so every executor scores alike. */
-  static Path resolve(Path model) {
-    return RewardVersions.isRoot(model) ? new RewardVersions(model).currentFolder().orElseThrow(() ->
-        new IllegalStateException("rm-score.model: " + model + " has no current version yet")) : model;
   }
 
   /** Executor side: parse, render, score in batches. */
