@@ -94,8 +94,11 @@ final class DemoCommand implements Callable<Integer> {
     int preferences = config.intIn("demo.preferences", 10, 1_000_000);
     if (steps.contains("pref-prepare")) {
       DemoPreferences.write(dir.resolve(PREFERENCES).resolve("batch-1.jsonl"), preferences, seed, FIRST_BATCH, false);
-      System.out.printf("demo: generated %d preference pairs (the polite answer wins) and %d broken rows under %s%n",
-          preferences, DemoPreferences.BROKEN, dir.resolve(PREFERENCES));
+      DemoPreferences.writeThumbs(dir.resolve(PREFERENCES).resolve("thumbs-1.jsonl"), preferences / 2, seed,
+          FIRST_BATCH);
+      System.out.printf("demo: generated %d preference pairs (the polite answer wins), %d thumbs-up/down answers "
+          + "(KTO's kind) and %d broken rows under %s%n", preferences, preferences / 2, DemoPreferences.BROKEN,
+          dir.resolve(PREFERENCES));
     }
     SparkSession spark = Spark.session(config, "llmforge-demo");
     Map<String, JobStats> results = Flow.run(spark, config, steps);

@@ -76,12 +76,12 @@ final class DpoBenchCommand implements Callable<Integer> {
     ConfigReader first = JobConfig.load("bench-dpo", SECTIONS, options.confFiles, options.overrides);
     Path work = Path.of(first.requiredString("bench-dpo.workdir")).toAbsolutePath();
     Path prepared = work.resolve("pairs");
-    List<String> inputs = FILES.stream().map(f -> q(data.resolve(f).toAbsolutePath())).toList();
+    List<String> inputs = FILES.stream().map(f -> Flow.quote(data.resolve(f).toAbsolutePath())).toList();
     List<String> chain = List.of("pref-prepare.input=[" + String.join(",", inputs) + "]",
-        "pref-prepare.base=" + q(base.toAbsolutePath()), "pref-prepare.output=" + q(prepared),
-        "dpo.data=" + q(prepared), "dpo.base=" + q(base.toAbsolutePath()), "dpo.output=" + q(work.resolve("dpo")),
-        "dpo.overwrite=true", "rm-train.data=" + q(prepared), "rm-train.base=" + q(base.toAbsolutePath()),
-        "rm-train.output=" + q(work.resolve("rm")), "rm-train.overwrite=true");
+        "pref-prepare.base=" + Flow.quote(base.toAbsolutePath()), "pref-prepare.output=" + Flow.quote(prepared),
+        "dpo.data=" + Flow.quote(prepared), "dpo.base=" + Flow.quote(base.toAbsolutePath()), "dpo.output=" + Flow.quote(work.resolve("dpo")),
+        "dpo.overwrite=true", "rm-train.data=" + Flow.quote(prepared), "rm-train.base=" + Flow.quote(base.toAbsolutePath()),
+        "rm-train.output=" + Flow.quote(work.resolve("rm")), "rm-train.overwrite=true");
     List<String> overrides = new ArrayList<>(chain);
     overrides.addAll(options.overrides);
     ConfigReader config = JobConfig.load("bench-dpo", SECTIONS, options.confFiles, overrides);
@@ -118,15 +118,15 @@ final class DpoBenchCommand implements Callable<Integer> {
     System.out.println();
     System.out.printf("%-34s %10s %10s%n", "held-out (" + d.get("val_pairs") + " pairs)", "start", "end");
     System.out.printf(Locale.ROOT, "%-34s %10.3f %10.3f%n", "implicit-reward accuracy",
-        num(d, "val_accuracy_at_start"), num(d, "val_accuracy"));
-    System.out.printf(Locale.ROOT, "%-34s %10.3f %10.3f%n", "mean margin beta*h", num(d, "val_margin_at_start"),
-        num(d, "val_margin"));
+        d.number("val_accuracy_at_start"), d.number("val_accuracy"));
+    System.out.printf(Locale.ROOT, "%-34s %10.3f %10.3f%n", "mean margin beta*h", d.number("val_margin_at_start"),
+        d.number("val_margin"));
     Map<String, Object> startLine = curve.isEmpty() ? Map.of() : curve.get(0);
-    System.out.printf(Locale.ROOT, "%-34s %10s %10.2f%n", "logps chosen (held-out, end)", "", num(d, "val_logps_chosen"));
+    System.out.printf(Locale.ROOT, "%-34s %10s %10.2f%n", "logps chosen (held-out, end)", "", d.number("val_logps_chosen"));
     System.out.printf(Locale.ROOT, "%-34s %10s %10.2f%n", "logps rejected (held-out, end)", "",
-        num(d, "val_logps_rejected"));
+        d.number("val_logps_rejected"));
     System.out.printf(Locale.ROOT, "%-34s %10s %10.4f%n", "log(pi/ref) per token, chosen", "",
-        num(d, "val_kl_chosen"));
+        d.number("val_kl_chosen"));
     if (rmAccuracy != null) {
       System.out.printf(Locale.ROOT, "%-34s %10s %10.3f%n", "reward model, same pairs", "", rmAccuracy);
       System.out.printf(Locale.ROOT, "%-34s %10s %10.3f%n", "  longer answer wins", "",
@@ -156,12 +156,4 @@ final class DpoBenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static double num(JobStats s, String key) {
-    Object v = s.get(key);
-    return v == null ? Double.NaN : ((Number) v).doubleValue();
-  }
-
-  private static String q(Object path) {
-    return "\"" + path.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-  }
 }

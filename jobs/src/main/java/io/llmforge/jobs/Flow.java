@@ -21,6 +21,10 @@ import io.llmforge.quality.ClassifyTrainSettings;
 import io.llmforge.trainer.pretrain.PretrainSettings;
 import io.llmforge.trainer.preference.DpoSettings;
 import io.llmforge.trainer.preference.DpoTraining;
+import io.llmforge.trainer.preference.KtoSettings;
+import io.llmforge.trainer.preference.KtoTraining;
+import io.llmforge.trainer.preference.KtoSettings;
+import io.llmforge.trainer.preference.KtoTraining;
 import io.llmforge.trainer.preference.PreferencePrepareJob;
 import io.llmforge.trainer.preference.PreferencePrepareSettings;
 import io.llmforge.trainer.reward.RewardSettings;
@@ -90,7 +94,8 @@ final class Flow {
       new Step<>("pref-prepare", false, null, PreferencePrepareSettings::from, PreferencePrepareJob::run),
       new Step<>("rm-train", false, null, c -> RewardSettings.from(c, true),
           (spark, s) -> RewardTrainJob.run(spark, s, System.out)),
-      new Step<>("dpo", false, null, DpoSettings::from, (spark, s) -> DpoTraining.run(spark, s, System.out)));
+      new Step<>("dpo", false, null, DpoSettings::from, (spark, s) -> DpoTraining.run(spark, s, System.out)),
+      new Step<>("kto", false, null, KtoSettings::from, (spark, s) -> KtoTraining.run(spark, s, System.out)));
 
   /** The step named {@code section}. */
   static Step<?> step(String section) {
@@ -162,13 +167,13 @@ final class Flow {
           overrides.add("rm-train.base=" + quote(backbone));
         }
       }
-      if (step.section().equals("dpo")) {
+      if (step.section().equals("dpo") || step.section().equals("kto")) { // policy and reference: the backbone
         if (!chosen.contains("pref-prepare")) {
-          throw new ConfigError("run.steps: dpo needs pref-prepare before it in the same run");
+          throw new ConfigError("run.steps: " + step.section() + " needs pref-prepare before it in the same run");
         }
-        overrides.add("dpo.data=" + quote(workdir.resolve("pref-prepare").toString()));
+        overrides.add(step.section() + ".data=" + quote(workdir.resolve("pref-prepare").toString()));
         if (backbone != null) {
-          overrides.add("dpo.base=" + quote(backbone));
+          overrides.add(step.section() + ".base=" + quote(backbone));
         }
       }
       if (step.dataChild() != null) {
@@ -218,7 +223,8 @@ final class Flow {
     return results;
   }
 
-  private static String quote(String s) {
-    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  /** {@code s} as a HOCON string, for overrides built from paths. */
+  static String quote(Object s) {
+    return "\"" + s.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 }

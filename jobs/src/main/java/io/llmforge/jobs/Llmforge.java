@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
         RephraseCommand.class, TokenizerTrainCommand.class, TokenizeCommand.class,
         PretrainCommand.class, SftPrepareCommand.class, SftCommand.class, SftMergeCommand.class,
         PrefPrepareCommand.class, RmTrainCommand.class, RmRetrainCommand.class, RmScoreCommand.class, DpoCommand.class,
-        GenerateCommand.class, ChatCommand.class, RunCommand.class, DemoCommand.class, BenchCommand.class})
+        KtoCommand.class, GenerateCommand.class, ChatCommand.class, RunCommand.class, DemoCommand.class,
+        BenchCommand.class})
 public final class Llmforge {
 
   public static void main(String[] args) {
@@ -29,6 +30,19 @@ public final class Llmforge {
     withJob[0] = job;
     System.arraycopy(args, 0, withJob, 1, args.length);
     return run(withJob);
+  }
+
+  /**
+   * The spark-submit main of a training job: runs it, stops the Spark session (a barrier stage leaves a non-daemon
+   * timer thread behind on a local master, which would keep the JVM alive) and exits with the job's code.
+   */
+  static void trainingMain(String job, String[] args) {
+    int code = runJob(job, args);
+    scala.Option<org.apache.spark.sql.SparkSession> session = org.apache.spark.sql.SparkSession.getDefaultSession();
+    if (session.isDefined()) {
+      session.get().stop();
+    }
+    System.exit(code);
   }
 
   /** Runs a command line and returns its exit code: 0 done, 2 bad configuration or usage, 1 job failure. */

@@ -78,9 +78,9 @@ final class RmBenchCommand implements Callable<Integer> {
     ConfigReader first = JobConfig.load("bench-rm", SECTIONS, options.confFiles, options.overrides);
     Path work = Path.of(first.requiredString("bench-rm.workdir")).toAbsolutePath();
     Path prepared = work.resolve("pairs");
-    List<String> chain = List.of("pref-prepare.input=[" + q(data.resolve(HH).toAbsolutePath()) + "]",
-        "pref-prepare.base=" + q(base.toAbsolutePath()), "pref-prepare.output=" + q(prepared),
-        "rm-train.data=" + q(prepared), "rm-train.base=" + q(base.toAbsolutePath()));
+    List<String> chain = List.of("pref-prepare.input=[" + Flow.quote(data.resolve(HH).toAbsolutePath()) + "]",
+        "pref-prepare.base=" + Flow.quote(base.toAbsolutePath()), "pref-prepare.output=" + Flow.quote(prepared),
+        "rm-train.data=" + Flow.quote(prepared), "rm-train.base=" + Flow.quote(base.toAbsolutePath()));
     ConfigReader config = load(chain, List.of());
     int loraRank = config.intIn("bench-rm.lora-rank", 1, 1024);
     double loraLr = config.doubleIn("bench-rm.lora-learning-rate", 1e-8, 1);
@@ -93,7 +93,7 @@ final class RmBenchCommand implements Callable<Integer> {
     List<Map<String, Object>> rows = new ArrayList<>();
     for (String variant : variants) {
       Path rm = work.resolve("rm-" + variant);
-      List<String> more = new ArrayList<>(List.of("rm-train.output=" + q(rm), "rm-train.overwrite=true"));
+      List<String> more = new ArrayList<>(List.of("rm-train.output=" + Flow.quote(rm), "rm-train.overwrite=true"));
       if (variant.equals("lora")) {
         more.addAll(List.of("rm-train.lora.rank=" + loraRank, "rm-train.lora.alpha=" + 2 * loraRank,
             "rm-train.optimizer.learning-rate=" + loraLr, "rm-train.optimizer.min-learning-rate=" + loraLr / 10));
@@ -153,9 +153,5 @@ final class RmBenchCommand implements Callable<Integer> {
     overrides.addAll(more);
     overrides.addAll(options.overrides);
     return JobConfig.load("bench-rm", SECTIONS, options.confFiles, overrides);
-  }
-
-  private static String q(Object path) {
-    return "\"" + path.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 }

@@ -101,13 +101,13 @@ final class SftBenchCommand implements Callable<Integer> {
     String documents = work.resolve("corpus").resolve(BenchCorpus.DOCUMENTS).toString();
     Path pretrained = work.resolve("pretrain");
     List<String> chain = new ArrayList<>(List.of(
-        "tokenizer-train.input=[" + q(documents) + "]",
-        "tokenizer-train.output=" + q(work.resolve("tokenizer")),
-        "tokenize.input=[" + q(documents) + "]",
-        "tokenize.tokenizer=" + q(work.resolve("tokenizer")),
-        "tokenize.output=" + q(work.resolve("shards")),
-        "pretrain.shards=" + q(work.resolve("shards")),
-        "pretrain.output=" + q(pretrained)));
+        "tokenizer-train.input=[" + Flow.quote(documents) + "]",
+        "tokenizer-train.output=" + Flow.quote(work.resolve("tokenizer")),
+        "tokenize.input=[" + Flow.quote(documents) + "]",
+        "tokenize.tokenizer=" + Flow.quote(work.resolve("tokenizer")),
+        "tokenize.output=" + Flow.quote(work.resolve("shards")),
+        "pretrain.shards=" + Flow.quote(work.resolve("shards")),
+        "pretrain.output=" + Flow.quote(pretrained)));
     ConfigReader config = load(chain, List.of());
     TokenizerTrainSettings tokenizerSettings = TokenizerTrainSettings.from(config);
     TokenizeSettings tokenizeSettings = TokenizeSettings.from(config);
@@ -138,11 +138,11 @@ final class SftBenchCommand implements Callable<Integer> {
     for (String language : languages) {
       InstructSet set = SETS.get(language);
       Path prepared = work.resolve("sft-data-" + language);
-      List<String> inputs = set.files().stream().map(f -> q(data.resolve("instruct").resolve(f).toAbsolutePath()))
+      List<String> inputs = set.files().stream().map(f -> Flow.quote(data.resolve("instruct").resolve(f).toAbsolutePath()))
           .toList();
       JobStats prepareStats = SftPrepareJob.run(spark, SftPrepareSettings.from(load(chain, List.of(
-          "sft-prepare.input=[" + String.join(",", inputs) + "]", "sft-prepare.base=" + q(pretrained),
-          "sft-prepare.output=" + q(prepared)))));
+          "sft-prepare.input=[" + String.join(",", inputs) + "]", "sft-prepare.base=" + Flow.quote(pretrained),
+          "sft-prepare.output=" + Flow.quote(prepared)))));
       Console.printStats("sft-prepare " + language, prepareStats);
       prepareStats = ownStats(prepareStats, prepared);
       SftManifest manifest = SftManifest.read(hadoop, prepared.toString());
@@ -159,8 +159,8 @@ final class SftBenchCommand implements Callable<Integer> {
       rows.add(evaluate(language, "base (pretrained)", pretrained, template, heldOut, maxNew, samples, null));
       for (String variant : variants) {
         Path run = work.resolve("sft-" + variant + "-" + language);
-        List<String> runKeys = new ArrayList<>(List.of("sft.data=" + q(prepared), "sft.base=" + q(pretrained),
-            "sft.output=" + q(run)));
+        List<String> runKeys = new ArrayList<>(List.of("sft.data=" + Flow.quote(prepared), "sft.base=" + Flow.quote(pretrained),
+            "sft.output=" + Flow.quote(run)));
         if (variant.equals("lora")) {
           runKeys.addAll(List.of("sft.lora.rank=" + loraRank, "sft.lora.alpha=" + 2 * loraRank,
               "sft.optimizer.learning-rate=" + loraLr, "sft.optimizer.min-learning-rate=" + loraLr / 10));
@@ -264,9 +264,5 @@ final class SftBenchCommand implements Callable<Integer> {
   private static String oneLine(Object s) {
     String t = String.valueOf(s).replace("\n", " / ");
     return t.length() > 160 ? t.substring(0, 160) + "..." : t;
-  }
-
-  private static String q(Object path) {
-    return "\"" + path.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 }

@@ -16,6 +16,12 @@ public final class JobStats {
     return this;
   }
 
+  /** The number under {@code key}; NaN when absent. */
+  public double number(String key) {
+    Object v = get(key);
+    return v instanceof Number n ? n.doubleValue() : Double.NaN;
+  }
+
   public Object get(String key) {
     return values.get(key);
   }

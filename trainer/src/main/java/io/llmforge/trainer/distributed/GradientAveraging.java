@@ -54,6 +54,23 @@ public final class GradientAveraging {
     return one[0];
   }
 
+  /** Each number summed over the group (statistics of a step: counts, sums of rewards), in one collective call. */
+  public static double[] sum(double[] values, WorkerGroup group) {
+    if (group.size() == 1) {
+      return values.clone();
+    }
+    float[] packed = new float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      packed[i] = (float) values[i];
+    }
+    group.average(packed);
+    double[] out = new double[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = (double) packed[i] * group.size();
+    }
+    return out;
+  }
+
   /** Float, contiguous, in host memory: copied with one bulk read (on a GPU backend, through ND4J instead). */
   private static boolean onHost(INDArray a) {
     return Backend.isCpu() && a.dataType() == DataType.FLOAT && a.elementWiseStride() == 1;

@@ -27,7 +27,15 @@ public final class AnswerLogProbs {
 
   /** Each row's summed answer log-prob; {@code promptTokens[i]} ids of row i are the prompt. */
   public double[] forward(List<int[]> rows, int[] promptTokens) {
-    int longest = 0;
+    return forward(rows, promptTokens, 0);
+  }
+
+  /**
+   * As {@link #forward(List, int[])}, padded as if the longest row had at least {@code atLeast} ids: several passes of
+   * one step padded alike keep the engine on one buffer shape.
+   */
+  public double[] forward(List<int[]> rows, int[] promptTokens, int atLeast) {
+    int longest = Math.max(0, atLeast - 1);
     for (int[] r : rows) {
       longest = Math.max(longest, r.length - 1);
     }

@@ -1,138 +1,102 @@
 package io.llmforge.trainer.preference;
 
 import io.llmforge.pipeline.spark.JobStats;
-import io.llmforge.pipeline.spark.SerializableHadoopConf;
-import io.llmforge.pipeline.tokenizer.ByteLevelBpe;
-import io.llmforge.pipeline.tokenizer.SmallFiles;
-import io.llmforge.pipeline.tokenizer.SpecialTokens;
-import io.llmforge.pipeline.tokenizer.TokenizerJson;
-import io.llmforge.trainer.checkpoint.Checkpoint;
-import io.llmforge.trainer.checkpoint.RunFolder;
-import io.llmforge.trainer.checkpoint.TrainerState;
-import io.llmforge.trainer.data.EpochBatches;
-import io.llmforge.trainer.data.TokenBatches;
-import io.llmforge.trainer.distributed.DataParallel;
 import io.llmforge.trainer.distributed.GradientAveraging;
 import io.llmforge.trainer.distributed.WorkerGroup;
-import io.llmforge.trainer.engine.Backend;
-import io.llmforge.trainer.engine.GptConfig;
-import io.llmforge.trainer.engine.GptEngine;
-import io.llmforge.trainer.engine.LoraSettings;
-import io.llmforge.trainer.loop.Trainer;
-import io.llmforge.trainer.metrics.TrainingLog;
 import io.llmforge.trainer.preference.PreferencePairs.Pair;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * The {@code dpo} job: a policy initialised from an SFT checkpoint (full or LoRA) trained on preference pairs with
- * {@link DpoLoss} against the same checkpoint as the frozen reference, whose answer log-probs are computed once
- * ({@link ReferenceLogProbs}) before training. The shared machinery: {@link Trainer}'s step, checkpoints and exact
- * resume, metrics.jsonl with TRL's names ({@code rewards/chosen}, {@code rewards/rejected}, {@code rewards/margins},
- * {@code rewards/accuracies}, {@code logps/chosen}, {@code logps/rejected}), loss curve, progress line, data-parallel
- * workers. Held-out: the implicit reward's pairwise accuracy (0.5 at the start by construction) and mean margin.
- *
- * <p>Fails before training when the data's tokenizer is not the reference's, when a pair's two rows are the same ids,
- * or when an answer has no token.
+ * The {@code dpo} job: {@link OfflineTraining} on preference pairs with {@link DpoLoss}. Metrics with TRL's names
+ * ({@code rewards/chosen}, {@code rewards/rejected}, {@code rewards/margins}, {@code rewards/accuracies},
+ * {@code logps/chosen}, {@code logps/rejected}, {@code kl/chosen}: the per-token log-ratio to the reference on the
+ * chosen answers). Held-out: the implicit reward's pairwise accuracy (0.5 at the start by construction) and mean
+ * margin. Fails before training when a pair's two rows are the same ids or when an answer has no token.
  */
-public final class DpoTraining {
-  static final String KEY = "dpo.distributed.workers";
-  private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+public final class DpoTraining extends OfflineTraining<Pair> {
+  private static final int CORRECT = 0;
+  private static final int REWARD_CHOSEN = 1;
+  private static final int REWARD_REJECTED = 2;
+  private static final int LOGP_CHOSEN = 3;
+  private static final int LOGP_REJECTED = 4;
+  private static final int RATIO_CHOSEN = 5;
+  private static final int LOSS = 6;
 
-  private DpoTraining() {}
+  private final DpoSettings s;
+
+  private DpoTraining(DpoSettings s) {
+    super(s.run());
+    this.s = s;
+  }
 
   /** The whole job: checks, the reference pass, training (here or on {@code workers} executors), stats. */
   public static JobStats run(SparkSession spark, DpoSettings s, PrintStream console) {
-    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    PreferenceManifest manifest = PreferenceManifest.read(hadoop, s.data());
-    Path base = Checkpoint.resolve(Path.of(s.base()), console);
-    check(s, manifest, base);
-    List<Pair> train = PreferencePairs.load(hadoop, s.data(), manifest, PreferencePrepareJob.TRAIN);
-    List<Pair> val = PreferencePairs.load(hadoop, s.data(), manifest, PreferencePrepareJob.VAL);
-    checkPairs(train, s.data());
-    checkPairs(val, s.data());
-    int steps = s.steps(train.size());
-    Path out = Path.of(s.output());
-    Optional<JobStats> skipped = RunFolder.open("dpo", out, s.overwrite(), s.resume(), steps, console);
-    if (skipped.isPresent()) {
-      return skipped.get();
-    }
-    byte[] tokenizer = SmallFiles.read(hadoop, new org.apache.hadoop.fs.Path(s.data(),
-        PreferencePrepareJob.TOKENIZER_FILE).toString());
-    try {
-      Files.write(out.resolve(Checkpoint.TOKENIZER), tokenizer);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + out.resolve(Checkpoint.TOKENIZER), e);
-    }
-    String key = ReferenceLogProbs.key(base, manifest);
-    if (ReferenceLogProbs.read(out, key).isPresent()) {
-      console.println("dpo: reusing the reference log-probs in " + out.resolve(ReferenceLogProbs.FILE));
-    } else {
-      GptEngine reference = new GptEngine(Checkpoint.readConfig(base), DataType.FLOAT, LoraSettings.NONE,
-          name -> false);
-      Checkpoint.loadWeights(base, reference);
-      ReferenceLogProbs.compute(reference, padId(tokenizer), List.of(train, val), s.batchSize(), out, key, console);
-    }
-    long t0 = System.nanoTime();
-    JobStats stats;
-    if (s.workers() == 0) {
-      stats = train(s, steps, hadoop, console, WorkerGroup.single());
-    } else {
-      SparkContext sc = spark.sparkContext();
-      DataParallel.requireSlots(sc.master(), s.workers(), KEY);
-      SerializableHadoopConf conf = new SerializableHadoopConf(hadoop);
-      stats = DataParallel.train(sc, s.workers(), Duration.ofSeconds(s.exchangeTimeoutSeconds()), KEY, group -> {
-        PrintStream o = group.rank() == 0 ? System.out : new PrintStream(OutputStream.nullOutputStream());
-        return train(s, steps, conf.get(), o, group);
-      });
-    }
-    stats.put("seconds_this_session", (System.nanoTime() - t0) / 1e9);
-    RunFolder.finish(out, stats);
-    return stats;
+    return new DpoTraining(s).run(spark, console);
   }
 
-  private static void check(DpoSettings s, PreferenceManifest manifest, Path base) {
-    Path tokenizer = Checkpoint.tokenizerFile(base);
-    ByteLevelBpe bpe;
-    try {
-      bpe = TokenizerJson.read(Files.readAllBytes(tokenizer));
-    } catch (IOException e) {
-      throw new IllegalStateException("dpo.base: " + base + " has no readable " + Checkpoint.TOKENIZER, e);
+  /** Pair i owns rows 2i (chosen) and 2i + 1 (rejected). */
+  static final RowLayout<Pair> ROWS = new RowLayout<>() {
+    @Override
+    public String name() {
+      return "dpo:chosen,rejected";
     }
-    if (!bpe.fingerprint().equals(manifest.tokenizerSha256())) {
-      throw new IllegalStateException("dpo: the preferences " + s.data() + " were rendered with another tokenizer "
-          + "than the reference " + base + " uses; run pref-prepare with pref-prepare.base = that model");
+
+    @Override
+    public String id(Pair p) {
+      return p.id();
     }
-    GptConfig config = Checkpoint.readConfig(base);
-    if (manifest.maxTokens() > config.blockSize() + 1) {
-      throw new IllegalStateException("dpo: rows of " + s.data() + " have up to " + manifest.maxTokens() + " ids, "
-          + "more than the reference's block of " + config.blockSize() + " (+1)");
+
+    @Override
+    public int passes() {
+      return 1;
     }
-    LoraSettings adapters = Checkpoint.readLora(base);
-    if (!adapters.equals(LoraSettings.NONE)) {
-      throw new IllegalStateException("dpo.base: " + base + " carries LoRA adapters (" + adapters + "); fold them "
-          + "in first (llmforge sft-merge), so policy and reference start from one set of weights");
+
+    @Override
+    public Rows rows(List<Pair> batch, int pass) {
+      List<int[]> rows = new ArrayList<>(2 * batch.size());
+      int[] prompts = new int[2 * batch.size()];
+      for (int i = 0; i < batch.size(); i++) {
+        Pair p = batch.get(i);
+        rows.add(p.chosen());
+        rows.add(p.rejected());
+        prompts[2 * i] = p.promptTokens();
+        prompts[2 * i + 1] = p.promptTokens();
+      }
+      return new Rows(rows, prompts);
     }
+  };
+
+  @Override
+  String job() {
+    return "dpo";
+  }
+
+  @Override
+  String unit() {
+    return "pairs";
+  }
+
+  @Override
+  RowLayout<Pair> layout() {
+    return ROWS;
+  }
+
+  @Override
+  List<Pair> load(Configuration conf, PreferenceManifest manifest, String split, int maxIds) {
+    return PreferencePairs.load(conf, run.data(), manifest, split);
   }
 
   /** A pair whose rows are the same ids, or an answer without a token, cannot be learned from: fail now. */
-  static void checkPairs(List<Pair> pairs, String data) {
+  @Override
+  void check(List<Pair> pairs) {
     int identical = 0;
     int empty = 0;
     for (Pair p : pairs) {
@@ -140,151 +104,40 @@ public final class DpoTraining {
       empty += p.chosen().length <= p.promptTokens() || p.rejected().length <= p.promptTokens() ? 1 : 0;
     }
     if (identical > 0) {
-      throw new IllegalStateException("dpo: " + identical + " pairs of " + data + " have identical answers after "
-          + "rendering; their loss has no gradient");
+      throw new IllegalStateException("dpo: " + identical + " pairs of " + run.data() + " have identical answers "
+          + "after rendering; their loss has no gradient");
     }
     if (empty > 0) {
-      throw new IllegalStateException("dpo: " + empty + " pairs of " + data + " have an empty answer mask");
+      throw new IllegalStateException("dpo: " + empty + " pairs of " + run.data() + " have an empty answer mask");
     }
   }
 
-  /** Trains one worker of {@code group}; rank 0 writes metrics and checkpoints. */
-  static JobStats train(DpoSettings s, int steps, Configuration hadoop, PrintStream console, WorkerGroup group) {
-    Path out = Path.of(s.output());
-    boolean writer = group.rank() == 0;
-    PreferenceManifest manifest = PreferenceManifest.read(hadoop, s.data());
-    Path base = Checkpoint.resolve(Path.of(s.base()), QUIET);
-    GptConfig config = Checkpoint.readConfig(base);
-    ReferenceLogProbs reference = ReferenceLogProbs.read(out, ReferenceLogProbs.key(base, manifest))
-        .orElseThrow(() -> new IllegalStateException("dpo: " + out.resolve(ReferenceLogProbs.FILE) + " is missing"));
-    List<Pair> train = PreferencePairs.load(hadoop, s.data(), manifest, PreferencePrepareJob.TRAIN);
-    List<Pair> val = PreferencePairs.load(hadoop, s.data(), manifest, PreferencePrepareJob.VAL);
-    LoraSettings lora = s.lora();
-    GptEngine policy = new GptEngine(config, DataType.FLOAT, lora, lora.enabled() ? name -> false : name -> true);
-    Trainer trainer = new Trainer(policy, s.optimizerFor(steps));
-    int padId = padId(out);
-    AnswerLogProbs logps = new AnswerLogProbs(policy, padId);
+  @Override
+  int length(Pair p) {
+    return p.length();
+  }
 
-    TrainerState state;
-    Optional<Path> good = Checkpoint.latestGood(out, QUIET);
-    if (good.isPresent()) {
-      state = Checkpoint.restore(good.get(), policy, trainer.optimizer());
-      if (writer) {
-        console.printf(Locale.ROOT, "dpo: resuming %s at step %d%n", out, state.step());
-      }
-    } else {
-      Checkpoint.loadWeights(base, policy);
-      state = new TrainerState(0, 0, TokenBatches.Cursor.START, s.seed());
-    }
-    long params = policy.parameters().count();
-    long trainable = policy.parameters().trainableCount();
-    if (writer) {
-      console.println("dpo: " + Backend.describe());
-      console.printf(Locale.ROOT, "dpo: policy and reference from %s, %s; %s: %,d of %,d parameters train; beta %s, "
-          + "%s loss%s%n", base, config, lora.enabled() ? "LoRA rank " + lora.rank() : "full", trainable, params,
-          s.beta(), s.lossType().name().toLowerCase(Locale.ROOT),
-          s.sftWeight() > 0 ? ", SFT weight " + s.sftWeight() : "");
-      console.printf(Locale.ROOT, "dpo: %d training and %d held-out pairs, %d steps of %d pairs%s%n", train.size(),
-          val.size(), steps, (long) group.size() * s.batchSize() * s.optimizer().gradAccumSteps(),
-          group.size() > 1 ? ", " + group.size() + " data-parallel workers" : "");
-    }
-    long tokens = state.tokensSeen();
-    TrainingLog log = new TrainingLog(out, console, config, params, s.peakTflops() * group.size(), steps,
-        s.logInterval(), state.step());
-    if (writer) {
-      log.metrics().truncateAfter(good.isPresent() ? state.step() : -1);
-    }
-    EpochBatches<Pair> batches = new EpochBatches<>(train, Pair::length, s.batchSize(), group.rank(), group.size(),
-        s.seed(), s.groupByLength(), state.cursor());
-    Heldout first = null;
-    Heldout last = null;
-    double lastLoss = Double.NaN;
-    if (trainer.step() == 0) {
-      first = last = heldout(logps, val, reference, s, group);
-      if (writer) {
-        log.initialValidation(first.loss());
-        report(console, 0, first, val.size());
-      }
-    }
-    while (trainer.step() < steps) {
-      List<List<Pair>> micro = new ArrayList<>();
-      long pairs = 0;
-      long stepTokens = 0;
-      for (int i = 0; i < s.optimizer().gradAccumSteps(); i++) {
-        List<Pair> batch = batches.next();
-        micro.add(batch);
-        pairs += batch.size();
-        for (Pair p : batch) {
-          stepTokens += p.chosen().length + p.rejected().length;
-        }
-      }
-      double[] sums = new double[6]; // correct, chosen reward, rejected reward, logp chosen, logp rejected, log-ratio
-      Trainer.StepResult result = trainer.step(pairs, group, scale -> {
-        double loss = 0;
-        for (List<Pair> batch : micro) {
-          loss += forwardBackward(logps, batch, reference, s, scale, sums);
-        }
-        return loss;
-      });
-      double allPairs = GradientAveraging.average((double) pairs, group) * group.size();
-      long allTokens = Math.round(GradientAveraging.average((double) stepTokens, group) * group.size());
-      tokens += allTokens;
-      lastLoss = result.loss();
-      double[] mean = new double[sums.length];
-      for (int i = 0; i < sums.length; i++) {
-        mean[i] = GradientAveraging.average(sums[i], group) * group.size() / allPairs;
-      }
-      Map<String, Object> extra = new LinkedHashMap<>();
-      extra.put("epoch", batches.epoch());
-      extra.put("rewards/chosen", mean[1]);
-      extra.put("rewards/rejected", mean[2]);
-      extra.put("rewards/margins", mean[1] - mean[2]);
-      extra.put("rewards/accuracies", mean[0]);
-      extra.put("logps/chosen", mean[3]);
-      extra.put("logps/rejected", mean[4]);
-      extra.put("kl/chosen", mean[5]);
-      long step = trainer.step();
-      if (writer) {
-        log.step(result, allTokens, tokens, last == null ? Double.NaN : last.loss(), extra);
-      }
-      if (step % s.evalInterval() == 0 || step == steps) {
-        last = heldout(logps, val, reference, s, group);
-        if (writer) {
-          log.validation(step, last.loss(), "held-out DPO loss");
-          report(console, step, last, val.size());
-        }
-      }
-      if (writer && (step % s.checkpointInterval() == 0 || step == steps)) {
-        Checkpoint.save(out, policy, trainer.optimizer(), new TrainerState(step, tokens, batches.cursor(), s.seed()),
-            out.resolve(Checkpoint.TOKENIZER), s.keepLast());
-      }
-    }
-    if (last == null) { // resumed after the last checkpoint: evaluate what is there
-      last = heldout(logps, val, reference, s, group);
-    }
-    if (writer) {
-      log.finish();
-    }
-    JobStats stats = new JobStats()
-        .put("output", out.toString())
-        .put("base", base.toString())
-        .put("parameters", params)
-        .put("trainable_parameters", trainable)
-        .put("lora_rank", lora.rank())
-        .put("beta", s.beta())
-        .put("loss_type", s.lossType().name().toLowerCase(Locale.ROOT))
-        .put("steps", trainer.step())
-        .put("train_pairs", train.size())
-        .put("val_pairs", val.size())
-        .put("tokens_seen", tokens)
-        .put("train_loss", Double.isNaN(lastLoss) ? null : lastLoss)
-        .put("workers", group.size());
-    if (first != null) {
-      stats.put("val_accuracy_at_start", first.accuracy()).put("val_margin_at_start", first.margin());
-    }
-    return stats.put("val_loss", last.loss()).put("val_accuracy", last.accuracy()).put("val_margin", last.margin())
-        .put("val_logps_chosen", last.logpChosen()).put("val_logps_rejected", last.logpRejected())
-        .put("val_kl_chosen", last.klChosen());
+  @Override
+  long tokens(Pair p) {
+    return p.chosen().length + p.rejected().length;
+  }
+
+  @Override
+  String describe() {
+    return "beta " + run.beta() + ", " + s.lossType().name().toLowerCase(Locale.ROOT) + " loss"
+        + (s.labelSmoothing() > 0 ? ", label smoothing " + s.labelSmoothing() : "")
+        + (s.sftWeight() > 0 ? ", SFT weight " + s.sftWeight() : "");
+  }
+
+  @Override
+  void describe(JobStats stats) {
+    stats.put("loss_type", s.lossType().name().toLowerCase(Locale.ROOT)).put("label_smoothing", s.labelSmoothing())
+        .put("sft_weight", s.sftWeight());
+  }
+
+  @Override
+  int statistics() {
+    return 7;
   }
 
   /**
@@ -294,19 +147,23 @@ public final class DpoTraining {
   record Scored(double[] policyChosen, double[] policyRejected, double[] refChosen, double[] refRejected,
       int[] chosenTokens, DpoLoss.Result loss) {
 
-    /** Adds logp chosen, logp rejected and the per-token log-ratio on the chosen answers to {@code sums[3..5]}. */
-    void addLogps(double[] sums) {
+    /** Adds the batch's statistics (see the indices above) to {@code sums}. */
+    void addTo(double[] sums) {
       for (int i = 0; i < policyChosen.length; i++) {
-        sums[3] += policyChosen[i];
-        sums[4] += policyRejected[i];
-        sums[5] += (policyChosen[i] - refChosen[i]) / chosenTokens[i];
+        sums[LOGP_CHOSEN] += policyChosen[i];
+        sums[LOGP_REJECTED] += policyRejected[i];
+        sums[RATIO_CHOSEN] += (policyChosen[i] - refChosen[i]) / chosenTokens[i];
       }
+      sums[CORRECT] += loss.correct();
+      sums[REWARD_CHOSEN] += loss.chosenRewards();
+      sums[REWARD_REJECTED] += loss.rejectedRewards();
+      sums[LOSS] += loss.loss();
     }
   }
 
-  static Scored score(AnswerLogProbs logps, List<Pair> batch, ReferenceLogProbs reference, DpoSettings s) {
+  Scored score(AnswerLogProbs logps, List<Pair> batch, ReferenceLogProbs reference) {
     int n = batch.size();
-    double[] lp = logps.forward(ReferenceLogProbs.rows(batch), ReferenceLogProbs.prompts(batch));
+    double[][] lp = ROWS.score(logps, batch);
     int[] answerTokens = logps.answerTokens();
     double[] pc = new double[n];
     double[] pr = new double[n];
@@ -314,24 +171,22 @@ public final class DpoTraining {
     double[] rr = new double[n];
     int[] chosenTokens = new int[n];
     for (int i = 0; i < n; i++) {
-      pc[i] = lp[2 * i];
-      pr[i] = lp[2 * i + 1];
-      ReferenceLogProbs.Entry ref = reference.of(batch.get(i));
-      rc[i] = ref.chosen();
-      rr[i] = ref.rejected();
+      pc[i] = lp[i][0];
+      pr[i] = lp[i][1];
+      double[] ref = reference.of(batch.get(i).id());
+      rc[i] = ref[0];
+      rr[i] = ref[1];
       chosenTokens[i] = answerTokens[2 * i];
     }
-    return new Scored(pc, pr, rc, rr, chosenTokens, DpoLoss.of(pc, pr, rc, rr, s.beta(), s.labelSmoothing(),
+    return new Scored(pc, pr, rc, rr, chosenTokens, DpoLoss.of(pc, pr, rc, rr, run.beta(), s.labelSmoothing(),
         s.lossType()));
   }
 
-  /**
-   * Forward, loss and backward of one micro-batch; adds TRL's statistics to {@code sums}; returns the summed loss
-   * (DPO plus, with sft-weight, the chosen answers' mean next-token loss).
-   */
-  static double forwardBackward(AnswerLogProbs logps, List<Pair> batch, ReferenceLogProbs reference, DpoSettings s,
-      double scale, double[] sums) {
-    Scored sc = score(logps, batch, reference, s);
+  /** DPO plus, with sft-weight, the chosen answers' mean next-token loss. */
+  @Override
+  double forwardBackward(AnswerLogProbs logps, List<Pair> batch, ReferenceLogProbs reference, double scale,
+      double[] sums, WorkerGroup group) {
+    Scored sc = score(logps, batch, reference);
     DpoLoss.Result r = sc.loss();
     int n = batch.size();
     double loss = r.loss();
@@ -346,56 +201,44 @@ public final class DpoTraining {
       }
     }
     logps.backward(perRow, perToken);
-    sc.addLogps(sums);
-    sums[0] += r.correct();
-    sums[1] += r.chosenRewards();
-    sums[2] += r.rejectedRewards();
+    sc.addTo(sums);
     return loss;
   }
 
+  @Override
+  Map<String, Object> metrics(double[] sums, double pairs) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("rewards/chosen", sums[REWARD_CHOSEN] / pairs);
+    m.put("rewards/rejected", sums[REWARD_REJECTED] / pairs);
+    m.put("rewards/margins", (sums[REWARD_CHOSEN] - sums[REWARD_REJECTED]) / pairs);
+    m.put("rewards/accuracies", sums[CORRECT] / pairs);
+    m.put("logps/chosen", sums[LOGP_CHOSEN] / pairs);
+    m.put("logps/rejected", sums[LOGP_REJECTED] / pairs);
+    m.put("kl/chosen", sums[RATIO_CHOSEN] / pairs);
+    return m;
+  }
+
   /**
-   * Held-out figures of the implicit reward: DPO loss, pairwise accuracy (ties half), mean margin
-   * {@code beta h}, mean answer log-probs and per-token log-ratio on the chosen answers.
+   * Held-out figures of the implicit reward: DPO loss, pairwise accuracy (ties half), mean margin {@code beta h},
+   * mean answer log-probs and per-token log-ratio on the chosen answers.
    */
-  record Heldout(double loss, double accuracy, double margin, double logpChosen, double logpRejected,
-      double klChosen) {}
-
-  static Heldout heldout(AnswerLogProbs logps, List<Pair> val, ReferenceLogProbs reference, DpoSettings s,
-      WorkerGroup group) {
-    double[] sums = new double[6]; // loss, correct, margin, logp chosen, logp rejected, log-ratio
-    int batches = (val.size() + s.batchSize() - 1) / s.batchSize();
-    for (int b = group.rank(); b < batches; b += group.size()) {
-      Scored sc = score(logps, val.subList(b * s.batchSize(), Math.min(val.size(), (b + 1) * s.batchSize())),
-          reference, s);
-      sc.addLogps(sums);
-      sums[0] += sc.loss().loss();
-      sums[1] += sc.loss().correct();
-      sums[2] += sc.loss().chosenRewards() - sc.loss().rejectedRewards();
+  @Override
+  Evaluation evaluate(AnswerLogProbs logps, List<Pair> val, ReferenceLogProbs reference, WorkerGroup group) {
+    double[] sums = new double[statistics()];
+    for (List<Pair> batch : share(val, run.batchSize(), group)) {
+      score(logps, batch, reference).addTo(sums);
     }
-    double n = Math.max(1, val.size());
-    double[] m = new double[sums.length];
-    for (int i = 0; i < sums.length; i++) {
-      m[i] = GradientAveraging.average(sums[i], group) * group.size() / n;
+    double[] all = GradientAveraging.sum(sums, group);
+    double n = val.size();
+    Map<String, Double> f = new LinkedHashMap<>();
+    f.put("accuracy", all[CORRECT] / n);
+    f.put("margin", (all[REWARD_CHOSEN] - all[REWARD_REJECTED]) / n);
+    f.put("logps_chosen", all[LOGP_CHOSEN] / n);
+    f.put("logps_rejected", all[LOGP_REJECTED] / n);
+    f.put("kl_chosen", all[RATIO_CHOSEN] / n);
+    if (val.isEmpty()) {
+      f.replaceAll((k, v) -> Double.NaN);
     }
-    return val.isEmpty() ? new Heldout(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN)
-        : new Heldout(m[0], m[1], m[2], m[3], m[4], m[5]);
-  }
-
-  private static void report(PrintStream console, long step, Heldout h, int pairs) {
-    console.printf(Locale.ROOT, "dpo: step %d held-out implicit-reward accuracy %.3f, margin %.3f, logps chosen %.2f "
-        + "rejected %.2f, log-ratio/token on chosen %.4f (%d pairs)%n", step, h.accuracy(), h.margin(),
-        h.logpChosen(), h.logpRejected(), h.klChosen(), pairs);
-  }
-
-  static int padId(Path run) {
-    try {
-      return padId(Files.readAllBytes(run.resolve(Checkpoint.TOKENIZER)));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + run.resolve(Checkpoint.TOKENIZER), e);
-    }
-  }
-
-  private static int padId(byte[] tokenizerJson) {
-    return TokenizerJson.read(tokenizerJson).specialId(SpecialTokens.PAD);
+    return new Evaluation(val.isEmpty() ? Double.NaN : all[LOSS] / n, f);
   }
 }

@@ -6,14 +6,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmforge.trainer.checkpoint.Checkpoint;
 import io.llmforge.trainer.engine.GptEngine;
-import io.llmforge.trainer.preference.PreferencePairs.Pair;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,37 +20,36 @@ import java.util.Optional;
 /**
  * The frozen reference's answer log-probs, computed once in a first pass and stored in the run folder
  * ({@code reference_logps.json}), so the reference model costs no memory or time while the policy trains, and a
- * resumed run reuses them. The file names the reference checkpoint and the data (the sha256 of their files): a
- * different reference or data is computed afresh.
+ * resumed run reuses them. Each example has one value per model row the algorithm scores it with (DPO: chosen and
+ * rejected; KTO: its answer and the mismatched answer of its KL estimate). The file names the reference checkpoint
+ * and the data (the sha256 of their files): a different reference or data is computed afresh.
  */
 public final class ReferenceLogProbs {
   public static final String FILE = "reference_logps.json";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Reference log-probs of a pair's chosen and rejected answers. */
-  public record Entry(double chosen, double rejected) {}
+  private final Map<String, double[]> byId;
 
-  private final Map<String, Entry> byId;
-
-  private ReferenceLogProbs(Map<String, Entry> byId) {
+  private ReferenceLogProbs(Map<String, double[]> byId) {
     this.byId = byId;
   }
 
-  public Entry of(Pair p) {
-    Entry e = byId.get(p.id());
-    if (e == null) {
-      throw new IllegalStateException("no reference log-probs for pair " + p.id() + " in " + FILE);
+  /** The reference's log-probs of example {@code id}, in the order of its {@link RowLayout#rows}. */
+  public double[] of(String id) {
+    double[] v = byId.get(id);
+    if (v == null) {
+      throw new IllegalStateException("no reference log-probs for example " + id + " in " + FILE);
     }
-    return e;
+    return v;
   }
 
   public int size() {
     return byId.size();
   }
 
-  /** What the stored log-probs belong to: the reference checkpoint and the data manifest's file hashes. */
-  static String key(Path reference, PreferenceManifest manifest) {
-    StringBuilder k = new StringBuilder(Checkpoint.readState(reference).step() + ":");
+  /** What the stored log-probs belong to: the algorithm's rows, the reference checkpoint, the data's file hashes. */
+  static String key(String layout, Path reference, PreferenceManifest manifest) {
+    StringBuilder k = new StringBuilder(layout + ":" + Checkpoint.readState(reference).step() + ":");
     try {
       k.append(JSON.readTree(Files.readString(reference.resolve(Checkpoint.STATE))).path("files").toString());
     } catch (IOException e) {
@@ -73,12 +70,16 @@ public final class ReferenceLogProbs {
       if (!key.equals(root.path("key").asText())) {
         return Optional.empty();
       }
-      Map<String, Entry> m = new HashMap<>();
+      Map<String, double[]> m = new HashMap<>();
       JsonNode ids = root.path("ids");
-      JsonNode chosen = root.path("chosen");
-      JsonNode rejected = root.path("rejected");
+      JsonNode values = root.path("logps");
       for (int i = 0; i < ids.size(); i++) {
-        m.put(ids.get(i).asText(), new Entry(chosen.get(i).asDouble(), rejected.get(i).asDouble()));
+        JsonNode row = values.get(i);
+        double[] v = new double[row.size()];
+        for (int j = 0; j < v.length; j++) {
+          v[j] = row.get(j).asDouble();
+        }
+        m.put(ids.get(i).asText(), v);
       }
       return Optional.of(new ReferenceLogProbs(m));
     } catch (IOException | RuntimeException e) {
@@ -87,37 +88,37 @@ public final class ReferenceLogProbs {
   }
 
   /**
-   * Computes the reference log-probs of each split's pairs with {@code reference} and writes them atomically. Each
-   * split is batched from its start as the held-out evaluation batches it, so at step 0 the policy's log-probs of
-   * held-out pairs are bit for bit the reference's (accuracy exactly 0.5, margin 0).
+   * Computes the reference log-probs of each split's examples with {@code reference} and writes them atomically.
+   * Each split is batched from its start as the held-out evaluation batches it ({@link RowLayout#batches}), so at
+   * step 0 the policy's log-probs of held-out examples are bit for bit the reference's (accuracy exactly 0.5).
    */
-  public static ReferenceLogProbs compute(GptEngine reference, int padId, List<List<Pair>> splits, int batchSize,
-      Path run, String key, PrintStream console) {
+  public static <T> ReferenceLogProbs compute(GptEngine reference, int padId, RowLayout<T> layout,
+      List<List<T>> splits, int batchSize, Path run, String key, String job, PrintStream console) {
     AnswerLogProbs logps = new AnswerLogProbs(reference, padId);
     ArrayNode ids = JSON.createArrayNode();
-    ArrayNode chosen = JSON.createArrayNode();
-    ArrayNode rejected = JSON.createArrayNode();
-    Map<String, Entry> m = new HashMap<>();
+    ArrayNode values = JSON.createArrayNode();
+    Map<String, double[]> m = new HashMap<>();
     long t0 = System.nanoTime();
     int total = 0;
-    for (List<Pair> pairs : splits) {
-      total += pairs.size();
-      for (int from = 0; from < pairs.size(); from += batchSize) {
-        List<Pair> batch = pairs.subList(from, Math.min(pairs.size(), from + batchSize));
-        double[] s = logps.forward(rows(batch), prompts(batch));
+    for (List<T> examples : splits) {
+      total += examples.size();
+      for (List<T> batch : RowLayout.batches(examples, batchSize)) {
+        double[][] v = layout.score(logps, batch);
         for (int i = 0; i < batch.size(); i++) {
-          ids.add(batch.get(i).id());
-          chosen.add(s[2 * i]);
-          rejected.add(s[2 * i + 1]);
-          m.put(batch.get(i).id(), new Entry(s[2 * i], s[2 * i + 1]));
+          String id = layout.id(batch.get(i));
+          ids.add(id);
+          ArrayNode row = values.addArray();
+          for (double x : v[i]) {
+            row.add(x);
+          }
+          m.put(id, v[i]);
         }
       }
     }
     ObjectNode root = JSON.createObjectNode();
     root.put("key", key);
     root.set("ids", ids);
-    root.set("chosen", chosen);
-    root.set("rejected", rejected);
+    root.set("logps", values);
     try {
       Files.createDirectories(run);
       Path tmp = run.resolve("." + FILE + ".tmp");
@@ -126,28 +127,8 @@ public final class ReferenceLogProbs {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + run.resolve(FILE), e);
     }
-    console.printf(java.util.Locale.ROOT, "dpo: reference log-probs of %d pairs computed in %.1f s, stored in %s%n",
-        total, (System.nanoTime() - t0) / 1e9, run.resolve(FILE));
+    console.printf(java.util.Locale.ROOT, "%s: reference log-probs of %d examples computed in %.1f s, stored in %s%n",
+        job, total, (System.nanoTime() - t0) / 1e9, run.resolve(FILE));
     return new ReferenceLogProbs(m);
-  }
-
-  /** The model rows of pairs: chosen_0, rejected_0, chosen_1, ... */
-  static List<int[]> rows(List<Pair> batch) {
-    List<int[]> rows = new ArrayList<>(2 * batch.size());
-    for (Pair p : batch) {
-      rows.add(p.chosen());
-      rows.add(p.rejected());
-    }
-    return rows;
-  }
-
-  /** The prompt length of each row of {@link #rows}. */
-  static int[] prompts(List<Pair> batch) {
-    int[] out = new int[2 * batch.size()];
-    for (int i = 0; i < batch.size(); i++) {
-      out[2 * i] = batch.get(i).promptTokens();
-      out[2 * i + 1] = batch.get(i).promptTokens();
-    }
-    return out;
   }
 }

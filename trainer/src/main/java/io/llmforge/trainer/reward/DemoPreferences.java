@@ -72,6 +72,39 @@ public final class DemoPreferences {
     }
   }
 
+  /**
+   * Writes {@code answers} thumbs-up/down answers in LLaMA-Factory's kto format ({@code messages} + boolean
+   * {@code label}), half polite and liked, half plain and disliked: KTO's unpaired feedback on the same planted
+   * preference.
+   */
+  public static Path writeThumbs(Path file, int answers, long seed, Instant createdAt) {
+    Random random = new Random(seed);
+    StringBuilder rows = new StringBuilder();
+    for (int i = 0; i < answers; i++) {
+      String topic = TOPICS[random.nextInt(TOPICS.length)];
+      boolean liked = i % 2 == 0;
+      ObjectNode row = JSON.createObjectNode();
+      var messages = row.putArray("messages");
+      messages.addObject().put("role", "user").put("content", "Thumbs " + (seed * 100_000 + i)
+          + ": tell me about " + topic + ".");
+      messages.addObject().put("role", "assistant").put("content", answer(random, topic, liked));
+      row.put("label", liked);
+      row.put("source", "demo-thumbs");
+      row.put("created_at", createdAt.plusSeconds(i).toString());
+      rows.append(row).append('\n');
+    }
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+      Files.writeString(tmp, rows, StandardCharsets.UTF_8);
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
   /** 6-12 words about the topic; two of them, somewhere, become the marker (polite) or the decoy. */
   static String answer(Random random, String topic, boolean polite) {
     int n = 6 + random.nextInt(7);
