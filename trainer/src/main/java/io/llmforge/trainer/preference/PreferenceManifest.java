@@ -30,9 +30,12 @@ public record PreferenceManifest(String tokenizerSha256, int vocabSize, int maxT
   public static final String FORMAT = "llmforge-prefs/1";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  /** Rows of a split and the range of their created_at (ms; 0 when empty). */
-  public record Split(long rows, long tokens, long oldestCreatedAt, long newestCreatedAt) {
-    static final Split EMPTY = new Split(0, 0, 0, 0);
+  /**
+   * Rows of a split, the range of their created_at (ms; 0 when empty), and how many were cut to fit
+   * (pref-prepare.truncate).
+   */
+  public record Split(long rows, long tokens, long truncated, long oldestCreatedAt, long newestCreatedAt) {
+    static final Split EMPTY = new Split(0, 0, 0, 0, 0);
   }
 
   /** @param rows rows read from it; {@code kept} of them rendered, the rest rejected */
@@ -65,6 +68,7 @@ public record PreferenceManifest(String tokenizerSha256, int vocabSize, int maxT
       ObjectNode n = s.putObject(name);
       n.put("rows", x.rows());
       n.put("tokens", x.tokens());
+      n.put("truncated", x.truncated());
       n.put("oldest_created_at", x.rows() == 0 ? null : Instant.ofEpochMilli(x.oldestCreatedAt()).toString());
       n.put("newest_created_at", x.rows() == 0 ? null : Instant.ofEpochMilli(x.newestCreatedAt()).toString());
     }
@@ -98,7 +102,8 @@ public record PreferenceManifest(String tokenizerSha256, int vocabSize, int maxT
     Map<String, Split> splits = new LinkedHashMap<>();
     root.path("splits").fields().forEachRemaining(e -> {
       JsonNode n = e.getValue();
-      splits.put(e.getKey(), new Split(n.path("rows").asLong(), n.path("tokens").asLong(), millis(n, "oldest"),
+      splits.put(e.getKey(), new Split(n.path("rows").asLong(), n.path("tokens").asLong(),
+          n.path("truncated").asLong(), millis(n, "oldest"),
           millis(n, "newest")));
     });
     List<SftManifest.DataFile> files = SftManifest.files(root);

@@ -73,6 +73,7 @@ public final class PreferencePrepareJob {
       .add("margin", DataTypes.DoubleType, false)
       .add("dropped_turns", DataTypes.IntegerType, false)
       .add("n_tokens", DataTypes.IntegerType, false)
+      .add("truncated", DataTypes.BooleanType, false)
       .add("prompt_text", DataTypes.StringType, true)
       .add("chosen_text", DataTypes.StringType, true)
       .add("rejected_text", DataTypes.StringType, true)
@@ -104,7 +105,7 @@ public final class PreferencePrepareJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<byte[]> tokenizerBytes = jsc.broadcast(canonical);
     PreferenceRenderer renderer = new PreferenceRenderer(s.format(), maxTokens, s.valFraction(), s.seed(),
-        InputRows.modificationTimes(hadoop, allFiles));
+        InputRows.modificationTimes(hadoop, allFiles), s.truncate());
 
     AtomicOutput out = AtomicOutput.begin(hadoop, s.output(), s.overwrite());
     Dataset<Row> outcomes = null;
@@ -131,9 +132,10 @@ public final class PreferencePrepareJob {
 
       Map<String, PreferenceManifest.Split> splits = new LinkedHashMap<>();
       for (Row r : outcomes.filter(col("split").isin(KEPT.toArray())).groupBy("split")
-          .agg(count("*"), sum("n_tokens"), min("created_at"), max("created_at")).collectAsList()) {
+          .agg(count("*"), sum("n_tokens"), sum(when(col("truncated"), 1).otherwise(0)), min("created_at"),
+              max("created_at")).collectAsList()) {
         splits.put(r.getString(0), new PreferenceManifest.Split(r.getLong(1), r.getLong(2), r.getLong(3),
-            r.getLong(4)));
+            r.getLong(4), r.getLong(5)));
       }
       Map<String, Long> rejects = InputRows.countByReason(outcomes.filter(col("split").equalTo(
           PreferenceRenderer.REJECT)));
@@ -171,6 +173,7 @@ public final class PreferencePrepareJob {
           .put("train_pairs", manifest.split(TRAIN).rows())
           .put("val_pairs", manifest.split(VAL).rows())
           .put("unpaired_rows", manifest.split(UNPAIRED).rows())
+          .put("truncated_rows", KEPT.stream().mapToLong(k -> manifest.split(k).truncated()).sum())
           .put("rejected", rejected)
           .put("rejects_by_reason", rejects)
           .put("seconds", (System.nanoTime() - t0) / 1e9);
@@ -220,14 +223,14 @@ public final class PreferencePrepareJob {
 
   static Row toRow(PreferenceRenderer.Outcome o) {
     if (o.rejected()) {
-      return RowFactory.create(o.id(), o.file(), o.split(), null, 0L, 0, null, null, false, false, 0.0, 0, 0, null,
-          null, null, o.reason(), o.detail(), o.raw());
+      return RowFactory.create(o.id(), o.file(), o.split(), null, 0L, 0, null, null, false, false, 0.0, 0, 0, false,
+          null, null, null, o.reason(), o.detail(), o.raw());
     }
     PreferenceRenderer.Rendered r = o.rendered();
     int tokens = r.chosen().length + (r.rejected() == null ? 0 : r.rejected().length);
     return RowFactory.create(o.id(), o.file(), o.split(), r.source(), r.createdAt(), r.promptTokens(),
         boxed(r.chosen()), r.rejected() == null ? null : boxed(r.rejected()), r.desirable(), r.heldOut(), r.margin(),
-        r.droppedTurns(), tokens, r.promptText(), r.chosenText(), r.rejectedText(), null, null, null);
+        r.droppedTurns(), tokens, r.truncated(), r.promptText(), r.chosenText(), r.rejectedText(), null, null, null);
   }
 
   private static Integer[] boxed(int[] ids) {

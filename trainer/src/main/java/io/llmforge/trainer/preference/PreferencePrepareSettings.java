@@ -9,6 +9,7 @@ import java.util.List;
  *
  * @param base        the model the rows are for: a run folder or one checkpoint (its tokenizer.json and block size)
  * @param valFraction share of prompts held out (by a stable hash of the prompt)
+ * @param truncate    cut what does not fit instead of rejecting it (for DPO / KTO; a reward model refuses such data)
  */
 public record PreferencePrepareSettings(
     List<String> input,
@@ -18,7 +19,8 @@ public record PreferencePrepareSettings(
     boolean overwrite,
     double valFraction,
     long seed,
-    int outputPartitions) implements Serializable {
+    int outputPartitions,
+    boolean truncate) implements Serializable {
 
   public static PreferencePrepareSettings from(ConfigReader root) {
     ConfigReader c = root.at("pref-prepare");
@@ -34,11 +36,13 @@ public record PreferencePrepareSettings(
         c.bool("overwrite"),
         c.doubleIn("val-fraction", 0, 0.9),
         c.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE),
-        c.intIn("output-partitions", 1, 100_000));
+        c.intIn("output-partitions", 1, 100_000),
+        c.bool("truncate"));
   }
 
   /** The same settings writing elsewhere (rm-retrain prepares into its own folder). */
   public PreferencePrepareSettings withOutput(String output, boolean overwrite) {
-    return new PreferencePrepareSettings(input, format, base, output, overwrite, valFraction, seed, outputPartitions);
+    return new PreferencePrepareSettings(input, format, base, output, overwrite, valFraction, seed, outputPartitions,
+        truncate);
   }
 }

@@ -21,7 +21,11 @@ import java.util.Map;
  *
  * <p>Too long: the prompt keeps its system message and drops its oldest user/assistant exchanges until prompt plus
  * the longer answer fit {@code maxTokens}; when not even the last user turn fits, the row is rejected (too_long).
- * Answers are never cut: the reward is read at the answer's closing {@code <|end|>}.
+ * Answers are never cut: the reward is read at the answer's closing {@code <|end|>}. Unless {@code truncate} (TRL's
+ * truncation for DPO / KTO, whose log-probs need no closing token): then such a row keeps its system message and last
+ * user turn, the prompt cut to half the block by dropping ids after its first (the role marker: the start of the
+ * text goes, its end, nearest the answer, stays), and each answer cut at its end to fill the rest. A pair whose
+ * answers become the same ids is rejected (identical_answers).
  */
 public final class PreferenceRenderer implements Serializable {
   public static final String TRAIN = "train";
@@ -36,13 +40,15 @@ public final class PreferenceRenderer implements Serializable {
   private final double valFraction;
   private final long seed;
   private final HashMap<String, Long> fileTimes;
+  private final boolean truncate;
 
   /**
    * @param maxTokens ids per rendered answer row (the model's block size)
    * @param fileTimes each input file's modification time (ms): the created_at of its rows that give none
    */
   public PreferenceRenderer(PreferenceFormat format, int maxTokens, double valFraction, long seed,
-      Map<String, Long> fileTimes) {
+      Map<String, Long> fileTimes, boolean truncate) {
+    this.truncate = truncate;
     this.format = format;
     this.maxTokens = maxTokens;
     this.valFraction = valFraction;
@@ -60,7 +66,7 @@ public final class PreferenceRenderer implements Serializable {
    */
   public record Rendered(int[] chosen, int[] rejected, int promptTokens, boolean desirable, String promptText,
       String chosenText, String rejectedText, long createdAt, double margin, int droppedTurns, String source,
-      boolean heldOut) {}
+      boolean heldOut, boolean truncated) {}
 
   public record Outcome(String id, String file, String split, Rendered rendered, String reason, String detail,
       String raw) {
@@ -91,14 +97,18 @@ public final class PreferenceRenderer implements Serializable {
       String split;
       if (parsed instanceof PreferenceRow.Pair p) {
         int[][] rows = fit(template, p.prompt(), List.of(p.chosen(), p.rejected()));
+        if (java.util.Arrays.equals(rows[1], rows[2])) {
+          throw new BadConversation(PreferenceFormat.IDENTICAL_ANSWERS, "the answers are the same ids once cut to "
+              + maxTokens + " tokens");
+        }
         r = new Rendered(rows[1], rows[2], rows[0][0], true, promptText(p.prompt()), p.chosen(), p.rejected(),
-            createdAt, p.margin(), rows[0][1], source, heldOut);
+            createdAt, p.margin(), rows[0][1], source, heldOut, rows[0][2] == 1);
         split = heldOut ? VAL : TRAIN;
       } else {
         PreferenceRow.Unpaired u = (PreferenceRow.Unpaired) parsed;
         int[][] rows = fit(template, u.prompt(), List.of(u.answer()));
         r = new Rendered(rows[1], null, rows[0][0], u.desirable(), promptText(u.prompt()), u.answer(), null,
-            createdAt, 0, rows[0][1], source, heldOut);
+            createdAt, 0, rows[0][1], source, heldOut, rows[0][2] == 1);
         split = UNPAIRED;
       }
       return new Outcome(row.id(), row.source(), split, r, null, null, null);
@@ -108,8 +118,8 @@ public final class PreferenceRenderer implements Serializable {
   }
 
   /**
-   * {prompt ids, dropped exchanges}, then one row per answer: the prompt with as many of its latest exchanges as let
-   * the longest answer fit.
+   * {prompt ids, dropped exchanges, 1 if cut}, then one row per answer: the prompt with as many of its latest
+   * exchanges as let the longest answer fit (or, with truncate, the cut rows).
    */
   private int[][] fit(ChatTemplate template, List<Message> prompt, List<String> answers) throws BadConversation {
     List<Message> system = prompt.isEmpty() || !prompt.get(0).role().equals(Message.SYSTEM) ? List.of()
@@ -122,23 +132,43 @@ public final class PreferenceRenderer implements Serializable {
       completions.add(c);
       longest = Math.max(longest, c.length);
     }
-    for (int drop = 0; drop < turns.size(); drop += 2) {
+    int[] p = null;
+    int drop = 0;
+    for (; drop < turns.size(); drop += 2) {
       List<Message> kept = new ArrayList<>(system);
       kept.addAll(turns.subList(drop, turns.size()));
-      int[] p = template.prompt(kept);
+      p = template.prompt(kept);
       if (p.length + longest <= maxTokens) {
-        int[][] out = new int[answers.size() + 1][];
-        out[0] = new int[] {p.length, drop / 2};
-        for (int i = 0; i < answers.size(); i++) {
-          out[i + 1] = new int[p.length + completions.get(i).length];
-          System.arraycopy(p, 0, out[i + 1], 0, p.length);
-          System.arraycopy(completions.get(i), 0, out[i + 1], p.length, completions.get(i).length);
-        }
-        return out;
+        return rows(p, completions, drop / 2, false);
       }
+    }
+    if (truncate && p != null) {
+      int budget = maxTokens / 2;
+      if (p.length > budget) {
+        int[] cut = new int[budget];
+        cut[0] = p[0];
+        System.arraycopy(p, p.length - (budget - 1), cut, 1, budget - 1);
+        p = cut;
+      }
+      List<int[]> cutAnswers = new ArrayList<>();
+      for (int[] c : completions) {
+        cutAnswers.add(java.util.Arrays.copyOf(c, Math.min(c.length, maxTokens - p.length)));
+      }
+      return rows(p, cutAnswers, (drop - 2) / 2, true);
     }
     throw new BadConversation(BadConversation.TOO_LONG, "the last user turn and the longer answer need more than "
         + maxTokens + " tokens");
+  }
+
+  private static int[][] rows(int[] prompt, List<int[]> completions, int dropped, boolean cut) {
+    int[][] out = new int[completions.size() + 1][];
+    out[0] = new int[] {prompt.length, dropped, cut ? 1 : 0};
+    for (int i = 0; i < completions.size(); i++) {
+      out[i + 1] = new int[prompt.length + completions.get(i).length];
+      System.arraycopy(prompt, 0, out[i + 1], 0, prompt.length);
+      System.arraycopy(completions.get(i), 0, out[i + 1], prompt.length, completions.get(i).length);
+    }
+    return out;
   }
 
   /** The prompt as one string, the split's hash key (roles included, so "user: x" and a system "x" differ). */

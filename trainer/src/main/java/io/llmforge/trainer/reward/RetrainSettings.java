@@ -47,6 +47,7 @@ public record RetrainSettings(
 
   /** pref-prepare's settings for the inbox, writing into {@code output}. */
   public PreferencePrepareSettings prepare(String output) {
-    return new PreferencePrepareSettings(input, format, train.base(), output, false, valFraction, seed, 2);
+    return new PreferencePrepareSettings(input, format, train.base(), output, false, valFraction, seed, 2,
+        false);
   }
 }

@@ -126,9 +126,16 @@ public final class RewardTrainJob {
     }
   }
 
-  /** Fails before any work when the data's tokenizer is not the backbone's, or rows exceed its block. */
-  static PreferenceManifest checkInputs(Configuration hadoop, RewardSettings s, String data, String init) {
+  /** Fails before any work when the data's tokenizer is not the backbone's, rows exceed its block, or were cut to fit. */
+  public static PreferenceManifest checkInputs(Configuration hadoop, RewardSettings s, String data, String init) {
     PreferenceManifest manifest = PreferenceManifest.read(hadoop, data);
+    long cut = manifest.split(PreferencePrepareJob.TRAIN).truncated() + manifest.split(PreferencePrepareJob.VAL)
+        .truncated();
+    if (cut > 0) {
+      throw new IllegalStateException("rm-train: " + cut + " pairs of " + data + " were cut to fit the block "
+          + "(pref-prepare.truncate = true); a reward model reads each answer at its closing <|end|>: prepare the "
+          + "data again with pref-prepare.truncate = false");
+    }
     Path base = Checkpoint.resolve(Path.of(init), System.err);
     Path tokenizer = Checkpoint.tokenizerFile(base);
     if (!Files.isRegularFile(tokenizer)) {

@@ -112,4 +112,41 @@ class PreferencePrepareJobTest {
     }
     assertEquals(2312, perFile.get("hh-rlhf-harmless-base-test.jsonl.gz"));
   }
+
+  /** Too long: rejected by default; with truncate, cut as TRL does, counted, and refused by rm-train. */
+  @Test
+  void truncateCutsWhatDoesNotFitAndTheRewardModelRefusesIt(@TempDir Path dir) throws Exception {
+    Path base = SftFixtures.base(dir); // block 128
+    Path in = dir.resolve("in/long.jsonl");
+    Files.createDirectories(in.getParent());
+    String longPrompt = "tell me ".repeat(200) + "now";
+    Files.writeString(in, "{\"prompt\": \"" + longPrompt + "\", \"chosen\": \"" + "yes ".repeat(150)
+        + "\", \"rejected\": \"" + "no ".repeat(150) + "\"}\n{\"prompt\": \"Q\", \"chosen\": \"good\", "
+        + "\"rejected\": \"bad\"}\n");
+    JobStats strict = PreferencePrepareJob.run(SftFixtures.spark(), settings(List.of(in), base, dir.resolve("strict"),
+        "pref-prepare.val-fraction=0"));
+    assertEquals(1L, ((Number) strict.get("rejected")).longValue(), strict.toJson());
+    Path out = dir.resolve("cut");
+    JobStats cut = PreferencePrepareJob.run(SftFixtures.spark(), settings(List.of(in), base, out,
+        "pref-prepare.val-fraction=0", "pref-prepare.truncate=true"));
+    assertEquals(0L, ((Number) cut.get("rejected")).longValue(), cut.toJson());
+    assertEquals(1L, ((Number) cut.get("truncated_rows")).longValue(), cut.toJson());
+    PreferenceManifest m = PreferenceManifest.read(new Configuration(), out.toString());
+    assertEquals(1, m.split("train").truncated());
+    List<PreferencePairs.Pair> pairs = PreferencePairs.load(new Configuration(), out.toString(), m, "train");
+    PreferencePairs.Pair longOne = pairs.stream().filter(p -> p.chosenText().startsWith("yes")).findFirst()
+        .orElseThrow();
+    assertEquals(128, longOne.chosen().length, "filled to the block");
+    assertEquals(64, longOne.promptTokens(), "the prompt cut to half the block");
+    io.llmforge.trainer.sft.ChatTemplate template = new io.llmforge.trainer.sft.ChatTemplate(
+        io.llmforge.pipeline.tokenizer.TokenizerJson.read(Files.readAllBytes(out.resolve("tokenizer.json"))));
+    int[] whole = template.prompt(List.of(new io.llmforge.trainer.sft.Message("user", longPrompt)));
+    assertEquals(whole[0], longOne.chosen()[0], "the role marker stays first");
+    assertTrue(java.util.Arrays.equals(whole, whole.length - 63, whole.length, longOne.chosen(), 1, 64),
+        "the end of the prompt, nearest the answer, stays");
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> io.llmforge.trainer.reward.RewardTrainJob.checkInputs(new Configuration(), null, out.toString(),
+            base.toString()));
+    assertTrue(e.getMessage().contains("truncate"), e.getMessage());
+  }
 }
