@@ -126,7 +126,10 @@ public final class RewardTrainJob {
     }
   }
 
-  /** Fails before any work when the data's tokenizer is not the backbone's, rows exceed its block, or were cut to fit. */
+  /**
+   * Fails before any work when the data's tokenizer is not the backbone's, or its rows exceed its block or were cut to
+   * fit.
+   */
   public static PreferenceManifest checkInputs(Configuration hadoop, RewardSettings s, String data, String init) {
     PreferenceManifest manifest = PreferenceManifest.read(hadoop, data);
     long cut = manifest.split(PreferencePrepareJob.TRAIN).truncated() + manifest.split(PreferencePrepareJob.VAL)
