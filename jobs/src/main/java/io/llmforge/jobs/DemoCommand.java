@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import io.llmforge.trainer.generate.Sampler;
+import io.llmforge.trainer.export.HfExport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -49,6 +50,8 @@ final class DemoCommand implements Callable<Integer> {
   static final String CONVERSATIONS = "conversations";
   static final String PREFERENCES = "preferences";
   static final String ANSWERS = "answers.jsonl";
+  /** Where the demo exports its final model for Hugging Face transformers. */
+  static final String EXPORT = "export/hf";
   /** When the demo's first batch of preferences was "collected". */
   static final Instant FIRST_BATCH = Instant.parse("2026-01-05T09:00:00Z");
   static final List<String> CHAT_PROMPTS = List.of("What is 2 plus 3?", "Say hello to Grace.", "Who are you?");
@@ -126,6 +129,7 @@ final class DemoCommand implements Callable<Integer> {
     if (steps.contains("rm-train")) {
       rewardModel(spark, config, dir, preferences, seed, results);
     }
+    exportFinalModel(config, steps, dir);
     System.out.println();
     System.out.printf("demo: done in %.1f s; steps %s; outputs under %s%n", (System.nanoTime() - t0) / 1e9,
         results.keySet(), dir);
@@ -183,6 +187,17 @@ final class DemoCommand implements Callable<Integer> {
     for (Row r : spark.read().parquet(Path.of(score.output(), RewardScoreJob.SCORES).toString())
         .orderBy("id").collectAsList()) {
       System.out.printf(Locale.ROOT, "  %+7.3f  %s%n", r.<Double>getAs("reward"), r.<String>getAs("answer"));
+    }
+  }
+
+  /** The last trained language model (DPO's, else SFT's) as a Hugging Face GPT-2 folder, {@link #EXPORT}. */
+  private static void exportFinalModel(ConfigReader config, List<String> steps, Path dir) {
+    String last = steps.contains("dpo") ? "dpo" : steps.contains("sft") ? "sft" : null;
+    if (last != null) {
+      HfExport.Result hf = HfExport.write(Path.of(config.requiredString(last + ".output")), dir.resolve(EXPORT), true,
+          System.err);
+      System.out.println("\ndemo: the " + last + " model as a Hugging Face GPT-2 folder (llmforge export --format hf; "
+          + "GPT2LMHeadModel.from_pretrained loads it): " + hf.output());
     }
   }
 

@@ -14,8 +14,8 @@ import picocli.CommandLine.Command;
         RephraseCommand.class, TokenizerTrainCommand.class, TokenizeCommand.class,
         PretrainCommand.class, SftPrepareCommand.class, SftCommand.class, SftMergeCommand.class,
         PrefPrepareCommand.class, RmTrainCommand.class, RmRetrainCommand.class, RmScoreCommand.class, DpoCommand.class,
-        KtoCommand.class, GenerateCommand.class, ChatCommand.class, RunCommand.class, DemoCommand.class,
-        BenchCommand.class})
+        KtoCommand.class, GenerateCommand.class, ChatCommand.class, ExportCommand.class, RunCommand.class,
+        DemoCommand.class, BenchCommand.class})
 public final class Llmforge {
 
   public static void main(String[] args) {

@@ -96,6 +96,9 @@ class DemoTest {
     assertEquals(0.5, ((Number) dpo.get("val_accuracy_at_start")).doubleValue(), 1e-9, dpo.toString());
     assertTrue(((Number) dpo.get("val_accuracy")).doubleValue() >= 0.9, "DPO learns the planted preference: " + dpo);
     assertTrue(dpo.get("base").toString().startsWith(dir.resolve("sft").toString()), "DPO starts from the SFT model");
+    Path hf = dir.resolve(DemoCommand.EXPORT);
+    assertTrue(Files.isRegularFile(hf.resolve("model.safetensors")) && Files.isRegularFile(hf.resolve("config.json")),
+        "the demo exports the DPO model for Hugging Face");
     Map<String, Object> rewards = JobStats.parse(Files.readString(dir.resolve("rm-score/stats.json")));
     assertEquals(DemoCommand.CHAT_PROMPTS.size() + 2L, ((Number) rewards.get("scored")).longValue(), rewards.toString());
   }

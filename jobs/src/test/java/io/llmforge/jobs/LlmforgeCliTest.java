@@ -92,6 +92,27 @@ class LlmforgeCliTest {
   }
 
   @Test
+  void exportWritesAHuggingFaceFolderAndSaysInOneLineWhyNot(@TempDir Path dir) throws IOException {
+    Path base = TinyModels.base(dir.resolve("model"));
+    Path out = dir.resolve("hf");
+    int[] code = new int[1];
+    String err = runCapturingErr(code, "export", "--checkpoint", base.toString(), "--output", out.toString())[0];
+    assertEquals(0, code[0], err);
+    assertTrue(Files.isRegularFile(out.resolve("model.safetensors")) && Files.isRegularFile(out.resolve("config.json"))
+        && Files.isRegularFile(out.resolve("tokenizer.json")), "the folder is written");
+    err = runCapturingErr(code, "export", "--checkpoint", base.toString(), "--output", out.toString())[0];
+    assertEquals(2, code[0], err);
+    assertEquals(1, err.strip().lines().count(), "one line: " + err);
+    assertTrue(err.startsWith("export: ") && err.contains("--force"), err);
+    err = runCapturingErr(code, "export", "--checkpoint", base.toString(), "--output", out.toString(), "--force")[0];
+    assertEquals(0, code[0], err);
+    err = runCapturingErr(code, "export", "--checkpoint", base.toString(), "--output", out.toString(),
+        "--format", "onnx")[0];
+    assertEquals(2, code[0], err);
+    assertTrue(err.contains("--format onnx"), err);
+  }
+
+  @Test
   void rmRetrainChecksItsConfigurationAndWatchPeriodBeforeAnyWork(@TempDir Path dir) {
     int[] code = new int[1];
     String err = runCapturingErr(code, "rm-retrain", "--set", "rm-train.base=\"" + dir + "\"",

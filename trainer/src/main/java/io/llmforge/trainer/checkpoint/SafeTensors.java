@@ -87,28 +87,61 @@ public final class SafeTensors {
     }
   }
 
+  /** A tensor as a file's header declares it: its dtype code ({@code F32}, ...) and shape. */
+  public record TensorInfo(String dtype, long[] shape) {}
+
+  /**
+   * The tensors a file's header declares, by name in file order, without reading them: what a checkpoint holds,
+   * cheaply, however large it is.
+   */
+  public static Map<String, TensorInfo> tensorInfo(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      Map<String, TensorInfo> infos = new LinkedHashMap<>();
+      for (Iterator<Map.Entry<String, JsonNode>> it = header(ch, file).json().fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (!e.getKey().equals(METADATA)) {
+          JsonNode shapeNode = e.getValue().path("shape");
+          long[] shape = new long[shapeNode.size()];
+          for (int i = 0; i < shape.length; i++) {
+            shape[i] = shapeNode.get(i).asLong();
+          }
+          infos.put(e.getKey(), new TensorInfo(e.getValue().path("dtype").asText(), shape));
+        }
+      }
+      return infos;
+    }
+  }
+
+  /** A file's parsed JSON header, and where the tensor data starts (the offsets are relative to it). */
+  private record Header(JsonNode json, long dataStart) {}
+
+  private static Header header(FileChannel ch, Path file) throws IOException {
+    long size = ch.size();
+    if (size < 8) {
+      throw new CorruptCheckpointException(file, "is " + size + " bytes, shorter than a safetensors header");
+    }
+    ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+    readFully(ch, len, 0, file);
+    long n = len.getLong(0);
+    if (n <= 0 || n > MAX_HEADER || 8 + n > size) {
+      throw new CorruptCheckpointException(file, "has a header length of " + n + " bytes in a file of " + size);
+    }
+    ByteBuffer headerBytes = ByteBuffer.allocate((int) n);
+    readFully(ch, headerBytes, 8, file);
+    try {
+      return new Header(JSON.readTree(new String(headerBytes.array(), StandardCharsets.UTF_8).strip()), 8 + n);
+    } catch (IOException e) {
+      throw new CorruptCheckpointException(file, "has an unreadable JSON header: " + e.getMessage());
+    }
+  }
+
   /** Reads every tensor (as an array of the file's dtype). */
   public static Contents read(Path file) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
-      if (size < 8) {
-        throw new CorruptCheckpointException(file, "is " + size + " bytes, shorter than a safetensors header");
-      }
-      ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-      readFully(ch, len, 0, file);
-      long n = len.getLong(0);
-      if (n <= 0 || n > MAX_HEADER || 8 + n > size) {
-        throw new CorruptCheckpointException(file, "has a header length of " + n + " bytes in a file of " + size);
-      }
-      ByteBuffer headerBytes = ByteBuffer.allocate((int) n);
-      readFully(ch, headerBytes, 8, file);
-      JsonNode header;
-      try {
-        header = JSON.readTree(new String(headerBytes.array(), StandardCharsets.UTF_8).strip());
-      } catch (IOException e) {
-        throw new CorruptCheckpointException(file, "has an unreadable JSON header: " + e.getMessage());
-      }
-      long dataStart = 8 + n;
+      Header parsed = header(ch, file);
+      JsonNode header = parsed.json();
+      long dataStart = parsed.dataStart();
       long dataSize = size - dataStart;
       Map<String, INDArray> tensors = new LinkedHashMap<>();
       Map<String, String> metadata = new LinkedHashMap<>();

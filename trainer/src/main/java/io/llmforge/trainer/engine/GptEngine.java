@@ -39,6 +39,8 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class GptEngine {
   /** nanoGPT's initialisation: N(0, 0.02), residual projections scaled by 1/sqrt(2 nLayer). */
   static final double INIT_STD = 0.02;
+  /** LayerNorm's epsilon in every block and in ln_f (PyTorch's default; an export's {@code layer_norm_epsilon}). */
+  public static final double LAYER_NORM_EPS = LayerNorm.EPS;
   /** The tensor of a scalar head {@code h}: {@code h.weight}. */
   static final String HEAD_SUFFIX = ".weight";
 
