@@ -79,8 +79,10 @@ final class DpoBenchCommand implements Callable<Integer> {
     List<String> inputs = FILES.stream().map(f -> Flow.quote(data.resolve(f).toAbsolutePath())).toList();
     List<String> chain = List.of("pref-prepare.input=[" + String.join(",", inputs) + "]",
         "pref-prepare.base=" + Flow.quote(base.toAbsolutePath()), "pref-prepare.output=" + Flow.quote(prepared),
-        "dpo.data=" + Flow.quote(prepared), "dpo.base=" + Flow.quote(base.toAbsolutePath()), "dpo.output=" + Flow.quote(work.resolve("dpo")),
-        "dpo.overwrite=true", "rm-train.data=" + Flow.quote(prepared), "rm-train.base=" + Flow.quote(base.toAbsolutePath()),
+        "pref-prepare.overwrite=true",
+        "dpo.data=" + Flow.quote(prepared), "dpo.base=" + Flow.quote(base.toAbsolutePath()),
+        "dpo.output=" + Flow.quote(work.resolve("dpo")), "dpo.overwrite=true",
+        "rm-train.data=" + Flow.quote(prepared), "rm-train.base=" + Flow.quote(base.toAbsolutePath()),
         "rm-train.output=" + Flow.quote(work.resolve("rm")), "rm-train.overwrite=true");
     List<String> overrides = new ArrayList<>(chain);
     overrides.addAll(options.overrides);
@@ -122,7 +124,8 @@ final class DpoBenchCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "%-34s %10.3f %10.3f%n", "mean margin beta*h", d.number("val_margin_at_start"),
         d.number("val_margin"));
     Map<String, Object> startLine = curve.isEmpty() ? Map.of() : curve.get(0);
-    System.out.printf(Locale.ROOT, "%-34s %10s %10.2f%n", "logps chosen (held-out, end)", "", d.number("val_logps_chosen"));
+    System.out.printf(Locale.ROOT, "%-34s %10s %10.2f%n", "logps chosen (held-out, end)", "",
+        d.number("val_logps_chosen"));
     System.out.printf(Locale.ROOT, "%-34s %10s %10.2f%n", "logps rejected (held-out, end)", "",
         d.number("val_logps_rejected"));
     System.out.printf(Locale.ROOT, "%-34s %10s %10.4f%n", "log(pi/ref) per token, chosen", "",

@@ -68,7 +68,9 @@ final class KtoBenchCommand implements Callable<Integer> {
     List<String> overrides = new ArrayList<>(List.of(
         "pref-prepare.input=[" + Flow.quote(data.resolve(FILE).toAbsolutePath()) + "]",
         "pref-prepare.base=" + Flow.quote(base.toAbsolutePath()), "pref-prepare.output=" + Flow.quote(prepared),
-        "kto.data=" + Flow.quote(prepared), "kto.base=" + Flow.quote(base.toAbsolutePath()), "kto.output=" + Flow.quote(work.resolve("kto")),
+        "pref-prepare.overwrite=true",
+        "kto.data=" + Flow.quote(prepared), "kto.base=" + Flow.quote(base.toAbsolutePath()),
+        "kto.output=" + Flow.quote(work.resolve("kto")),
         "kto.overwrite=true"));
     overrides.addAll(options.overrides);
     ConfigReader config = JobConfig.load("bench-kto", SECTIONS, options.confFiles, overrides);

@@ -138,7 +138,8 @@ final class SftBenchCommand implements Callable<Integer> {
     for (String language : languages) {
       InstructSet set = SETS.get(language);
       Path prepared = work.resolve("sft-data-" + language);
-      List<String> inputs = set.files().stream().map(f -> Flow.quote(data.resolve("instruct").resolve(f).toAbsolutePath()))
+      List<String> inputs = set.files().stream()
+          .map(f -> Flow.quote(data.resolve("instruct").resolve(f).toAbsolutePath()))
           .toList();
       JobStats prepareStats = SftPrepareJob.run(spark, SftPrepareSettings.from(load(chain, List.of(
           "sft-prepare.input=[" + String.join(",", inputs) + "]", "sft-prepare.base=" + Flow.quote(pretrained),
@@ -159,7 +160,8 @@ final class SftBenchCommand implements Callable<Integer> {
       rows.add(evaluate(language, "base (pretrained)", pretrained, template, heldOut, maxNew, samples, null));
       for (String variant : variants) {
         Path run = work.resolve("sft-" + variant + "-" + language);
-        List<String> runKeys = new ArrayList<>(List.of("sft.data=" + Flow.quote(prepared), "sft.base=" + Flow.quote(pretrained),
+        List<String> runKeys = new ArrayList<>(List.of("sft.data=" + Flow.quote(prepared),
+            "sft.base=" + Flow.quote(pretrained),
             "sft.output=" + Flow.quote(run)));
         if (variant.equals("lora")) {
           runKeys.addAll(List.of("sft.lora.rank=" + loraRank, "sft.lora.alpha=" + 2 * loraRank,

@@ -96,6 +96,11 @@ class DemoTest {
     assertEquals(0.5, ((Number) dpo.get("val_accuracy_at_start")).doubleValue(), 1e-9, dpo.toString());
     assertTrue(((Number) dpo.get("val_accuracy")).doubleValue() >= 0.9, "DPO learns the planted preference: " + dpo);
     assertTrue(dpo.get("base").toString().startsWith(dir.resolve("sft").toString()), "DPO starts from the SFT model");
+    Map<String, Object> kto = JobStats.parse(Files.readString(dir.resolve("kto/stats.json")));
+    assertEquals(0.5, ((Number) kto.get("val_accuracy_at_start")).doubleValue(), 1e-9, kto.toString());
+    assertTrue(((Number) kto.get("val_auc")).doubleValue() >= 0.9, "KTO learns the planted preference from thumbs "
+        + "up/down and split pairs: " + kto);
+    assertTrue(((Number) pairs.get("unpaired_rows")).longValue() > 0, "the demo's thumbs rows: " + pairs);
     Path hf = dir.resolve(DemoCommand.EXPORT);
     assertTrue(Files.isRegularFile(hf.resolve("model.safetensors")) && Files.isRegularFile(hf.resolve("config.json")),
         "the demo exports the DPO model for Hugging Face");
@@ -115,6 +120,10 @@ class DemoTest {
         "pref-prepare", "dpo"), Path.of("/w"));
     assertTrue(withDpo.contains("dpo.data=\"/w/pref-prepare\"") && withDpo.contains("dpo.base=\"/w/sft\""),
         withDpo.toString());
+    List<String> withKto = Flow.chain(List.of("tokenizer-train", "tokenize", "pretrain", "sft-prepare", "sft",
+        "pref-prepare", "dpo", "kto"), Path.of("/w"));
+    assertTrue(withKto.contains("kto.data=\"/w/pref-prepare\"") && withKto.contains("kto.base=\"/w/sft\""),
+        withKto.toString());
     List<String> noSft = Flow.chain(List.of("tokenizer-train", "tokenize", "pretrain", "pref-prepare", "rm-train"),
         Path.of("/w"));
     assertTrue(noSft.contains("rm-train.base=\"/w/pretrain\""), noSft.toString());

@@ -253,7 +253,7 @@ abstract class OfflineTraining<T> implements Serializable {
       first = last = evaluate(logps, val, reference, group);
       if (writer) {
         log.initialValidation(first.loss());
-        report(console, 0, first, val.size());
+        report(log, console, 0, first, val.size());
       }
     }
     while (trainer.step() < steps) {
@@ -291,7 +291,7 @@ abstract class OfflineTraining<T> implements Serializable {
         last = evaluate(logps, val, reference, group);
         if (writer) {
           log.validation(step, last.loss(), "held-out " + job().toUpperCase(Locale.ROOT) + " loss");
-          report(console, step, last, val.size());
+          report(log, console, step, last, val.size());
         }
       }
       if (writer && (step % run.checkpointInterval() == 0 || step == steps)) {
@@ -327,7 +327,12 @@ abstract class OfflineTraining<T> implements Serializable {
     return stats;
   }
 
-  private void report(PrintStream console, long step, Evaluation e, int examples) {
+  /** The held-out figures on the console and in metrics.jsonl ({@code eval/<figure>}, as TRL's eval logs). */
+  private void report(TrainingLog log, PrintStream console, long step, Evaluation e, int examples) {
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("step", step);
+    e.figures().forEach((name, value) -> line.put("eval/" + name, Double.isFinite(value) ? value : null));
+    log.metrics().append(line);
     StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s: step %d held-out", job(), step));
     String sep = " ";
     for (Map.Entry<String, Double> f : e.figures().entrySet()) {
