@@ -329,10 +329,10 @@ abstract class OfflineTraining<T> implements Serializable {
 
   /** The held-out figures on the console and in metrics.jsonl ({@code eval/<figure>}, as TRL's eval logs). */
   private void report(TrainingLog log, PrintStream console, long step, Evaluation e, int examples) {
-    Map<String, Object> line = new LinkedHashMap<>();
-    line.put("step", step);
-    e.figures().forEach((name, value) -> line.put("eval/" + name, Double.isFinite(value) ? value : null));
-    log.metrics().append(line);
+    Map<String, Object> figures = new LinkedHashMap<>();
+    figures.put("step", step);
+    e.figures().forEach((name, value) -> figures.put("eval/" + name, Double.isFinite(value) ? value : null));
+    log.metrics().append(figures);
     StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s: step %d held-out", job(), step));
     String sep = " ";
     for (Map.Entry<String, Double> f : e.figures().entrySet()) {
