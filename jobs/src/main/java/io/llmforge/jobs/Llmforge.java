@@ -1,8 +1,12 @@
 package io.llmforge.jobs;
 
 import io.llmforge.pipeline.config.ConfigError;
+import java.util.Arrays;
+import org.apache.logging.log4j.LogManager;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code llmforge} command line. Each subcommand is one job (also runnable through spark-submit with its
@@ -17,8 +21,20 @@ import picocli.CommandLine.Command;
         KtoCommand.class, GenerateCommand.class, ChatCommand.class, ExportCommand.class, RunCommand.class,
         DemoCommand.class, BenchCommand.class})
 public final class Llmforge {
+  /** Where conf/log4j2.properties writes what the console leaves out. */
+  static final String LOG_FILE_PROPERTY = "llmforge.log.file";
+  static final String DEFAULT_LOG_FILE = "work/logs/llmforge.log";
+
+  @Option(names = "--verbose", scope = ScopeType.INHERIT,
+      description = "Show Spark's, Hadoop's and ND4J's warnings and a failure's stack trace on the console (they are "
+          + "always in work/logs/llmforge.log).")
+  boolean verbose;
 
   public static void main(String[] args) {
+    // before anything logs: conf/log4j2.properties reads the console's level once, when logging starts
+    if (Arrays.asList(args).contains("--verbose")) {
+      System.setProperty("llmforge.console.level", "warn");
+    }
     System.exit(run(args));
   }
 
@@ -47,14 +63,22 @@ public final class Llmforge {
 
   /** Runs a command line and returns its exit code: 0 done, 2 bad configuration or usage, 1 job failure. */
   public static int run(String... args) {
-    CommandLine cli = new CommandLine(new Llmforge());
+    Llmforge top = new Llmforge();
+    CommandLine cli = new CommandLine(top);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof ConfigError) {
         commandLine.getErr().println("configuration error: " + e.getMessage());
         return 2;
       }
-      commandLine.getErr().println("llmforge " + String.join(" ", parseResult.originalArgs()) + " failed:");
-      e.printStackTrace(commandLine.getErr());
+      String command = "llmforge " + String.join(" ", parseResult.originalArgs());
+      LogManager.getLogger("llmforge.trace").error(command + " failed", e);
+      commandLine.getErr().println("llmforge " + commandLine.getCommandName() + " failed: " + Failure.oneLine(e));
+      if (top.verbose) {
+        e.printStackTrace(commandLine.getErr());
+      } else {
+        commandLine.getErr().println("  (stack trace in " + System.getProperty(LOG_FILE_PROPERTY, DEFAULT_LOG_FILE)
+            + "; --verbose prints it here)");
+      }
       return 1;
     });
     return cli.execute(args);

@@ -1,6 +1,7 @@
 package io.llmforge.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -9,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -87,8 +89,42 @@ class LlmforgeCliTest {
   }
 
   @Test
-  void chatOnAMissingCheckpointFailsWithExitOne(@TempDir Path dir) {
-    assertEquals(1, Llmforge.run("chat", "--checkpoint", dir.resolve("nothing").toString(), "--prompt", "hi"));
+  void aFailingCommandSaysWhatFailedInOneLineAndTheTraceOnlyWithVerbose(@TempDir Path dir) {
+    int[] code = new int[1];
+    String err = runCapturingErr(code, "chat", "--checkpoint", dir.resolve("nothing").toString(), "--prompt",
+        "hi")[0];
+    assertEquals(1, code[0], err);
+    List<String> lines = err.strip().lines().toList();
+    assertTrue(lines.get(0).startsWith("llmforge chat failed: ") && lines.get(0).contains("nothing"), err);
+    assertEquals(2, lines.size(), "the failure and where its stack trace is: " + err);
+    assertTrue(lines.get(1).contains("--verbose"), err);
+    assertFalse(err.contains("\tat "), "no stack trace without --verbose: " + err);
+    err = runCapturingErr(code, "chat", "--verbose", "--checkpoint", dir.resolve("nothing").toString(), "--prompt",
+        "hi")[0];
+    assertEquals(1, code[0], err);
+    assertTrue(err.contains("\tat io.llmforge."), "--verbose prints the stack trace: " + err);
+  }
+
+  @Test
+  void aFailureIsTheMessageUnderSparksWrappersOrWhereABugWasThrown() {
+    Exception task = new IllegalStateException("dpo: 3 pairs of /data have identical answers");
+    Exception wrapped = new org.apache.spark.SparkException("Job aborted due to stage failure: Task 0 in stage 2.0 "
+        + "failed 1 times, most recent failure: " + task, task);
+    assertEquals("dpo: 3 pairs of /data have identical answers", Failure.oneLine(wrapped));
+    Exception io = new java.io.UncheckedIOException("cannot read /x/manifest.json",
+        new java.io.IOException("No such file or directory"));
+    assertEquals("cannot read /x/manifest.json: No such file or directory", Failure.oneLine(io));
+    NullPointerException bug = new NullPointerException();
+    bug.setStackTrace(new StackTraceElement[] {new StackTraceElement("io.llmforge.jobs.Flow", "run", "Flow.java",
+        42)});
+    assertTrue(Failure.oneLine(bug).startsWith("NullPointerException at Flow.run:42: a bug"), Failure.oneLine(bug));
+  }
+
+  @Test
+  void sparkProgressLinesShowTasksAndAnEta() {
+    assertEquals("[##########----------] llmforge-clean job 3: 20/40 tasks (parquet at CleanJob.java:88) | 0m30s, "
+        + "eta 0m30s", io.llmforge.pipeline.spark.SparkProgress.format("llmforge-clean", 3, 20, 40,
+        "parquet at CleanJob.java:88", 30));
   }
 
   @Test

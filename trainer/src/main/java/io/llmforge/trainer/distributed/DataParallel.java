@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.apache.spark.BarrierTaskContext;
+import io.llmforge.pipeline.spark.SparkProgress;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -52,11 +53,17 @@ public final class DataParallel {
     }
     requireSlots(sc.master(), workers, key);
     List<Integer> ranks = IntStream.range(0, workers).boxed().toList();
-    return JavaSparkContext.fromSparkContext(sc).parallelize(ranks, workers).rdd()
-        .barrier()
-        .mapPartitions(new Task(worker, exchangeTimeout.toMillis()), false, ClassTag$.MODULE$.apply(String.class))
-        .toJavaRDD()
-        .collect(); // one small result per task
+    // the trainer prints its own progress line; Spark's would only say "0 of N tasks" for the whole run
+    sc.setJobGroup(SparkProgress.QUIET_GROUP, "data-parallel training", false);
+    try {
+      return JavaSparkContext.fromSparkContext(sc).parallelize(ranks, workers).rdd()
+          .barrier()
+          .mapPartitions(new Task(worker, exchangeTimeout.toMillis()), false, ClassTag$.MODULE$.apply(String.class))
+          .toJavaRDD()
+          .collect(); // one small result per task
+    } finally {
+      sc.clearJobGroup();
+    }
   }
 
   /** The work of one worker as a trainer: train in {@code group}, return the run's stats. */
