@@ -19,6 +19,7 @@ import io.llmforge.quality.ClassifySettings;
 import io.llmforge.quality.ClassifyTrainJob;
 import io.llmforge.quality.ClassifyTrainSettings;
 import io.llmforge.trainer.pretrain.PretrainSettings;
+import io.llmforge.trainer.generate.CheckpointRephraser;
 import io.llmforge.trainer.preference.DpoSettings;
 import io.llmforge.trainer.preference.DpoTraining;
 import io.llmforge.trainer.preference.KtoSettings;
@@ -85,7 +86,8 @@ final class Flow {
       new Step<>("dedup", true, DedupJob.DEDUPED, DedupSettings::from, DedupJob::run),
       new Step<>("classify-train", false, null, ClassifyTrainSettings::from, ClassifyTrainJob::run),
       new Step<>("classify", true, ClassifyJob.SCORED, ClassifySettings::from, ClassifyJob::run),
-      new Step<>("rephrase", true, RephraseJob.DOCUMENTS, RephraseSettings::from, RephraseJob::run),
+      new Step<>("rephrase", true, RephraseJob.DOCUMENTS, RephraseSettings::from,
+          (spark, s) -> RephraseJob.run(spark, s, CheckpointRephraser.BACKENDS)),
       new Step<>("tokenizer-train", true, null, TokenizerTrainSettings::from, TokenizerTrainJob::run),
       new Step<>("tokenize", true, null, TokenizeSettings::from, TokenizeJob::run),
       new Step<>("pretrain", false, null, PretrainSettings::from, PretrainCommand::run),

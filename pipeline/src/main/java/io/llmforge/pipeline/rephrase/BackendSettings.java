@@ -22,18 +22,19 @@ public record BackendSettings(
     double requestsPerSecond,
     int maxRetries,
     Duration initialBackoff,
-    Duration maxBackoff) implements Serializable {
+    Duration maxBackoff,
+    String checkpoint) implements Serializable {
 
   /** Where rewrites come from. */
   public enum Kind {
     /** POST {endpoint}/chat/completions: OpenAI, vLLM, llama.cpp server, Ollama, TGI... */
     OPENAI,
-    /** An llmforge checkpoint loaded on each executor: reserved for the trainer's generation code. */
+    /** An llmforge checkpoint ({@code checkpoint}) loaded by each task, generating through the chat template. */
     CHECKPOINT
   }
 
   public BackendSettings withRequestsPerSecond(double perTask) {
     return new BackendSettings(kind, endpoint, model, apiKey, temperature, maxTokens, timeout, concurrency, perTask,
-        maxRetries, initialBackoff, maxBackoff);
+        maxRetries, initialBackoff, maxBackoff, checkpoint);
   }
 }

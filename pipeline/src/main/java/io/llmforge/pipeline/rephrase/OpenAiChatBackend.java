@@ -53,8 +53,7 @@ public final class OpenAiChatBackend implements RephraseBackend {
         .build();
     this.bucket = new TokenBucket(settings.requestsPerSecond(), Math.max(1, settings.concurrency()));
     this.backoff = new Backoff(settings.initialBackoff(), settings.maxBackoff());
-    for (String c : List.of("http_requests", "retries", "ok", "failed_http_status", "failed_network",
-        "failed_truncated", "failed_bad_response")) {
+    for (String c : COUNTERS) {
       counters.put(c, new AtomicLong());
     }
   }

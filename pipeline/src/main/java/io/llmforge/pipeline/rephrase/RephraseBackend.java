@@ -4,11 +4,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Something that rewrites texts: an OpenAI-compatible HTTP endpoint ({@link OpenAiChatBackend}) today, an llmforge
- * checkpoint run in-process on the executor later ({@link BackendSettings.Kind#CHECKPOINT}). One instance per
- * Spark task, made by {@link RephraseBackends#create}; it owns its threads and connections until closed.
+ * Something that rewrites texts: an OpenAI-compatible HTTP endpoint ({@link OpenAiChatBackend}), or an llmforge
+ * checkpoint run in-process on the executor ({@link BackendSettings.Kind#CHECKPOINT}, made by the trainer's
+ * generation code, which the job is handed as a {@link RephraseBackends.Factory}). One instance per Spark task; it
+ * owns its threads, connections or model until closed.
  */
 public interface RephraseBackend extends AutoCloseable {
+  /** Every counter a backend may report (the job registers one Spark accumulator each, up front). */
+  List<String> COUNTERS = List.of("http_requests", "retries", "ok", "failed_http_status", "failed_network",
+      "failed_truncated", "failed_bad_response", "failed_too_long");
+
   /**
    * One rewrite to make.
    *

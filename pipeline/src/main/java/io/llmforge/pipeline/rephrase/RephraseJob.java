@@ -52,7 +52,13 @@ public final class RephraseJob {
 
   private RephraseJob() {}
 
+  /** The job with the backends this module has (an OpenAI-compatible endpoint). */
   public static JobStats run(SparkSession spark, RephraseSettings settings) {
+    return run(spark, settings, RephraseBackends::create);
+  }
+
+  /** The job, each task's backend made by {@code backends} (the trainer adds the in-process checkpoint). */
+  public static JobStats run(SparkSession spark, RephraseSettings settings, RephraseBackends.Factory backends) {
     var hadoop = spark.sparkContext().hadoopConfiguration();
     if (!settings.overwrite() && AtomicOutput.isComplete(hadoop, settings.output())) {
       System.out.println("rephrase: " + settings.output() + " is finished; skipping (use --overwrite)");
@@ -80,13 +86,12 @@ public final class RephraseJob {
               "left_anti")
           .repartition(settings.parallelism());
       Map<String, LongAccumulator> counters = new LinkedHashMap<>();
-      for (String name : List.of("http_requests", "retries", "ok", "failed_http_status", "failed_network",
-          "failed_truncated", "failed_bad_response")) {
+      for (String name : RephraseBackend.COUNTERS) {
         counters.put(name, spark.sparkContext().longAccumulator("rephrase." + name));
       }
       SerializableHadoopConf conf = new SerializableHadoopConf(hadoop);
       Map<String, Long> outcomes = new LinkedHashMap<>();
-      for (Row r : todo.mapPartitions(new CallBackend(settings, conf, counters), Encoders.row(STATUS))
+      for (Row r : todo.mapPartitions(new CallBackend(settings, backends, conf, counters), Encoders.row(STATUS))
           .groupBy("status").count().collectAsList()) {
         outcomes.put(r.getString(0), r.getLong(1));
       }
@@ -201,11 +206,14 @@ public final class RephraseJob {
   /** Step 2, on the executors: one backend per task, batches answered into the cache as they complete. */
   static final class CallBackend implements MapPartitionsFunction<Row, Row> {
     private final RephraseSettings settings;
+    private final RephraseBackends.Factory backends;
     private final SerializableHadoopConf conf;
     private final Map<String, LongAccumulator> counters;
 
-    CallBackend(RephraseSettings settings, SerializableHadoopConf conf, Map<String, LongAccumulator> counters) {
+    CallBackend(RephraseSettings settings, RephraseBackends.Factory backends, SerializableHadoopConf conf,
+        Map<String, LongAccumulator> counters) {
       this.settings = settings;
+      this.backends = backends;
       this.conf = conf;
       this.counters = new HashMap<>(counters);
     }
@@ -218,7 +226,7 @@ public final class RephraseJob {
       List<Row> statuses = new ArrayList<>();
       RephraseCache.Writer cache = new RephraseCache.Writer(conf.get(), settings.cacheDir());
       String model = settings.backend().model();
-      try (RephraseBackend backend = RephraseBackends.create(settings.backendForTask())) {
+      try (RephraseBackend backend = backends.create(settings.backendForTask())) {
         List<RephraseBackend.Request> batch = new ArrayList<>();
         List<String> styles = new ArrayList<>();
         while (rows.hasNext()) {

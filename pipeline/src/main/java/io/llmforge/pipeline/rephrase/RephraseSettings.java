@@ -66,9 +66,16 @@ public record RephraseSettings(
       throw c.error("styles", "is empty but fraction is " + fraction);
     }
     BackendSettings.Kind kind = c.enumValue("backend", BackendSettings.Kind.class);
-    if (kind == BackendSettings.Kind.CHECKPOINT) {
-      throw c.error("backend", "checkpoint (in-process llmforge model) is not available yet; use openai");
-    }
+    BackendSettings backend = kind == BackendSettings.Kind.CHECKPOINT ? checkpointBackend(c, fraction)
+        : openAiBackend(c, fraction);
+    String cacheDir = c.string("cache-dir");
+    return new RephraseSettings(input, output, c.bool("overwrite"), fraction, c.longIn("seed", Long.MIN_VALUE,
+        Long.MAX_VALUE), styles, c.intIn("max-input-chars", 1, Integer.MAX_VALUE),
+        cacheDir.isBlank() ? output + ".cache" : cacheDir, c.intIn("parallelism", 1, 100_000),
+        c.intIn("batch-size", 1, 100_000), c.doubleIn("requests-per-second", 0.0, 1e6), backend);
+  }
+
+  private static BackendSettings openAiBackend(ConfigReader c, double fraction) {
     ConfigReader o = c.at("openai");
     String model = o.string("model");
     if (fraction > 0 && model.isBlank()) {
@@ -80,18 +87,32 @@ public record RephraseSettings(
     if (!endpoint.startsWith("http://") && !endpoint.startsWith("https://")) {
       throw o.error("endpoint", "must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1");
     }
-    BackendSettings backend = new BackendSettings(kind, endpoint, model, key,
+    return new BackendSettings(BackendSettings.Kind.OPENAI, endpoint, model, key,
         o.doubleIn("temperature", 0.0, 2.0), o.intIn("max-tokens", 1, 1_000_000),
         Duration.ofSeconds(o.intIn("timeout-seconds", 1, 3600)),
         c.intIn("concurrency", 1, 1024), 0,
         c.intIn("max-retries", 0, 100),
         Duration.ofMillis(c.longIn("initial-backoff-ms", 0, 3_600_000)),
-        Duration.ofMillis(c.longIn("max-backoff-ms", 0, 3_600_000)));
-    String cacheDir = c.string("cache-dir");
-    return new RephraseSettings(input, output, c.bool("overwrite"), fraction, c.longIn("seed", Long.MIN_VALUE,
-        Long.MAX_VALUE), styles, c.intIn("max-input-chars", 1, Integer.MAX_VALUE),
-        cacheDir.isBlank() ? output + ".cache" : cacheDir, c.intIn("parallelism", 1, 100_000),
-        c.intIn("batch-size", 1, 100_000), c.doubleIn("requests-per-second", 0.0, 1e6), backend);
+        Duration.ofMillis(c.longIn("max-backoff-ms", 0, 3_600_000)), "");
+  }
+
+  /**
+   * An llmforge checkpoint run in each task: no endpoint, key, rate or retries; the cache's model name is the
+   * checkpoint's path, so rewrites of another model are never taken for its own.
+   */
+  private static BackendSettings checkpointBackend(ConfigReader c, double fraction) {
+    ConfigReader k = c.at("checkpoint");
+    String path = k.string("path");
+    if (fraction > 0 && path.isBlank()) {
+      throw k.error("path", "is required when rephrase.backend = checkpoint (an SFT run folder or step folder)");
+    }
+    if (fraction > 0 && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(path))) {
+      throw k.error("path", "is not a folder: " + path);
+    }
+    String absolute = path.isBlank() ? "" : java.nio.file.Path.of(path).toAbsolutePath().normalize().toString();
+    return new BackendSettings(BackendSettings.Kind.CHECKPOINT, "", "llmforge:" + absolute, new Secret(""),
+        k.doubleIn("temperature", 0.0, 2.0), k.intIn("max-tokens", 1, 1_000_000), Duration.ZERO,
+        c.intIn("concurrency", 1, 1024), 0, 0, Duration.ZERO, Duration.ZERO, absolute);
   }
 
   /** The backend settings one task uses: its share of the job's request rate. */

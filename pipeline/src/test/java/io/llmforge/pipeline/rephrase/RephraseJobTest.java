@@ -35,7 +35,7 @@ class RephraseJobTest {
       boolean overwrite) {
     BackendSettings backend = new BackendSettings(BackendSettings.Kind.OPENAI, server.endpoint(), "test-model",
         new Secret("sk-test-123"), 0.7, 256, Duration.ofSeconds(10), 3, 0, 3, Duration.ofMillis(1),
-        Duration.ofMillis(20));
+        Duration.ofMillis(20), "");
     Map<String, String> templates = RephraseStyle.builtInTemplates();
     List<RephraseStyle> styles = List.of(
         new RephraseStyle("encyclopedic", RephraseStyle.DEFAULT_SYSTEM, templates.get("encyclopedic")),

@@ -42,7 +42,9 @@ class RephraseSettingsTest {
     ConfigError e = assertThrows(ConfigError.class, () -> load());
     assertTrue(e.getMessage().contains("rephrase.openai.model"), e.getMessage());
     assertEquals(0.0, load("rephrase.fraction=0").fraction());
-    assertThrows(ConfigError.class, () -> load("rephrase.openai.model=m", "rephrase.backend=checkpoint"));
+    ConfigError checkpoint = assertThrows(ConfigError.class, () -> load("rephrase.openai.model=m",
+        "rephrase.backend=checkpoint"));
+    assertTrue(checkpoint.getMessage().contains("rephrase.checkpoint.path"), checkpoint.getMessage());
     assertThrows(ConfigError.class, () -> load("rephrase.openai.modle=m"));
   }
 

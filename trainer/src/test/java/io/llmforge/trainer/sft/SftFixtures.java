@@ -41,7 +41,7 @@ public final class SftFixtures {
     return run;
   }
 
-  static SftPrepareSettings prepare(List<Path> input, Path base, Path out, String... more) {
+  public static SftPrepareSettings prepare(List<Path> input, Path base, Path out, String... more) {
     List<String> o = new ArrayList<>(List.of(
         "sft-prepare.input=[" + String.join(",", input.stream().map(p -> "\"" + p + "\"").toList()) + "]",
         "sft-prepare.base=\"" + base + "\"", "sft-prepare.output=\"" + out + "\"", "sft-prepare.overwrite=true",
@@ -50,7 +50,7 @@ public final class SftFixtures {
     return SftPrepareSettings.from(JobConfig.load("sft-prepare", List.of("sft-prepare"), List.of(), o));
   }
 
-  static SftSettings sft(Path data, Path base, Path out, int maxSteps, String... more) {
+  public static SftSettings sft(Path data, Path base, Path out, int maxSteps, String... more) {
     List<String> o = new ArrayList<>(List.of(
         "sft.data=\"" + data + "\"", "sft.base=\"" + base + "\"", "sft.output=\"" + out + "\"",
         "sft.batch-size=4", "sft.max-steps=" + maxSteps, "sft.optimizer.warmup-steps=2",
@@ -62,7 +62,7 @@ public final class SftFixtures {
   }
 
   /** JSONL of messages-format conversations, one per [question, answer] pair. */
-  static Path messages(Path file, String[][] pairs) throws IOException {
+  public static Path messages(Path file, String[][] pairs) throws IOException {
     StringBuilder s = new StringBuilder();
     for (String[] qa : pairs) {
       s.append("{\"messages\": [{\"role\": \"user\", \"content\": \"").append(qa[0])
