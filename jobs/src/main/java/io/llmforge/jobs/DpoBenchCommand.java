@@ -5,7 +5,6 @@ import io.llmforge.pipeline.config.ConfigReader;
 import io.llmforge.pipeline.config.JobConfig;
 import io.llmforge.pipeline.spark.JobStats;
 import io.llmforge.trainer.checkpoint.Checkpoint;
-import io.llmforge.trainer.metrics.MetricsLog;
 import io.llmforge.trainer.preference.DpoSettings;
 import io.llmforge.trainer.preference.DpoTraining;
 import io.llmforge.trainer.preference.PreferencePrepareJob;
@@ -17,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -62,15 +60,7 @@ final class DpoBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    for (String f : FILES) {
-      if (!Files.isRegularFile(data.resolve(f))) {
-        System.err.println("bench dpo: " + data.resolve(f) + " is absent (it is in ../shared/data; pass --data)");
-        return 2;
-      }
-    }
-    if (!Checkpoint.exists(base) && !Files.isRegularFile(base.resolve(Checkpoint.MODEL))) {
-      System.err.println("bench dpo: no SFT model at " + base + "; make it with `llmforge bench sft --languages en "
-          + "--variants full` or pass --base");
+    if (!PreferenceBenches.inputsPresent("bench dpo", data, FILES, base)) {
       return 2;
     }
     ConfigReader first = JobConfig.load("bench-dpo", SECTIONS, options.confFiles, options.overrides);
@@ -98,17 +88,8 @@ final class DpoBenchCommand implements Callable<Integer> {
     long td = System.nanoTime();
     JobStats d = DpoTraining.run(spark, dpo, System.out);
     double dpoSeconds = (System.nanoTime() - td) / 1e9;
-    List<Map<String, Object>> curve = new ArrayList<>();
-    for (Map<String, Object> line : new MetricsLog(work.resolve("dpo").resolve(MetricsLog.FILE)).read()) {
-      if (line.containsKey("logps/chosen")) {
-        Map<String, Object> point = new LinkedHashMap<>();
-        for (String k : List.of("step", "loss", "rewards/accuracies", "rewards/margins", "logps/chosen",
-            "logps/rejected", "kl/chosen")) {
-          point.put(k, line.get(k));
-        }
-        curve.add(point);
-      }
-    }
+    List<Map<String, Object>> curve = PreferenceBenches.trainCurve(work.resolve("dpo"), List.of("step", "loss",
+        "rewards/accuracies", "rewards/margins", "logps/chosen", "logps/rejected", "kl/chosen"));
     Double rmAccuracy = null;
     JsonNode rmMetrics = null;
     if (!noRm) {

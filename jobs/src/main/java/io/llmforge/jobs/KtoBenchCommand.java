@@ -4,7 +4,6 @@ import io.llmforge.pipeline.config.ConfigReader;
 import io.llmforge.pipeline.config.JobConfig;
 import io.llmforge.pipeline.spark.JobStats;
 import io.llmforge.trainer.checkpoint.Checkpoint;
-import io.llmforge.trainer.metrics.MetricsLog;
 import io.llmforge.trainer.preference.KtoSettings;
 import io.llmforge.trainer.preference.KtoTraining;
 import io.llmforge.trainer.preference.PreferencePrepareJob;
@@ -13,7 +12,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,13 +51,7 @@ final class KtoBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if (!Files.isRegularFile(data.resolve(FILE))) {
-      System.err.println("bench kto: " + data.resolve(FILE) + " is absent (it is in ../shared/data; pass --data)");
-      return 2;
-    }
-    if (!Checkpoint.exists(base) && !Files.isRegularFile(base.resolve(Checkpoint.MODEL))) {
-      System.err.println("bench kto: no SFT model at " + base + "; make it with `llmforge bench sft --languages en "
-          + "--variants full` or pass --base");
+    if (!PreferenceBenches.inputsPresent("bench kto", data, List.of(FILE), base)) {
       return 2;
     }
     ConfigReader first = JobConfig.load("bench-kto", SECTIONS, options.confFiles, options.overrides);
@@ -83,17 +75,8 @@ final class KtoBenchCommand implements Callable<Integer> {
     long tk = System.nanoTime();
     JobStats k = KtoTraining.run(spark, kto, System.out);
     double ktoSeconds = (System.nanoTime() - tk) / 1e9;
-    List<Map<String, Object>> curve = new ArrayList<>();
-    for (Map<String, Object> line : new MetricsLog(work.resolve("kto").resolve(MetricsLog.FILE)).read()) {
-      if (line.containsKey("kl")) {
-        Map<String, Object> point = new LinkedHashMap<>();
-        for (String key : List.of("step", "loss", "rewards/accuracies", "rewards/margins", "logps/chosen",
-            "logps/rejected", "kl")) {
-          point.put(key, line.get(key));
-        }
-        curve.add(point);
-      }
-    }
+    List<Map<String, Object>> curve = PreferenceBenches.trainCurve(work.resolve("kto"), List.of("step", "loss",
+        "rewards/accuracies", "rewards/margins", "logps/chosen", "logps/rejected", "kl"));
 
     System.out.println();
     System.out.printf("%-38s %10s %10s%n", "held-out (" + k.get("val_examples") + " answers)", "start", "end");
