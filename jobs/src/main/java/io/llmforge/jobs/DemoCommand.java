@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmforge.trainer.reward.DemoPreferences;
+import io.llmforge.trainer.rl.VerifiableTasks;
 import io.llmforge.trainer.reward.RetrainSettings;
 import io.llmforge.trainer.reward.RewardRetrainJob;
 import io.llmforge.trainer.reward.RewardScoreJob;
@@ -93,6 +94,14 @@ final class DemoCommand implements Callable<Integer> {
           config.intIn("demo.conversations", 10, 1_000_000));
       System.out.printf("demo: generated %d conversations (messages JSONL, Alpaca and ShareGPT JSON) and %d broken "
           + "rows under %s%n", chats.rows(), chats.broken(), dir.resolve(CONVERSATIONS));
+      if (steps.contains("grpo")) {
+        int tasks = config.intIn("demo.worked-tasks", 0, 1_000_000);
+        ConfigReader task = config.at("grpo").at("task");
+        VerifiableTasks.writeConversations(dir.resolve(CONVERSATIONS).resolve("tasks.jsonl"),
+            task.enumValue("kind", VerifiableTasks.Kind.class), tasks, task.intIn("size", 1, 6), seed);
+        System.out.printf("demo: and %d worked verifiable tasks (the kind grpo trains on) in %s%n", tasks,
+            dir.resolve(CONVERSATIONS).resolve("tasks.jsonl"));
+      }
     }
     int preferences = config.intIn("demo.preferences", 10, 1_000_000);
     if (steps.contains("pref-prepare")) {

@@ -24,6 +24,8 @@ import io.llmforge.trainer.preference.DpoSettings;
 import io.llmforge.trainer.preference.DpoTraining;
 import io.llmforge.trainer.preference.KtoSettings;
 import io.llmforge.trainer.preference.KtoTraining;
+import io.llmforge.trainer.rl.GrpoSettings;
+import io.llmforge.trainer.rl.GrpoTraining;
 import io.llmforge.trainer.preference.KtoSettings;
 import io.llmforge.trainer.preference.KtoTraining;
 import io.llmforge.trainer.preference.PreferencePrepareJob;
@@ -97,7 +99,8 @@ final class Flow {
       new Step<>("rm-train", false, null, c -> RewardSettings.from(c, true),
           (spark, s) -> RewardTrainJob.run(spark, s, System.out)),
       new Step<>("dpo", false, null, DpoSettings::from, (spark, s) -> DpoTraining.run(spark, s, System.out)),
-      new Step<>("kto", false, null, KtoSettings::from, (spark, s) -> KtoTraining.run(spark, s, System.out)));
+      new Step<>("kto", false, null, KtoSettings::from, (spark, s) -> KtoTraining.run(spark, s, System.out)),
+      new Step<>("grpo", false, null, GrpoSettings::from, (spark, s) -> GrpoTraining.run(spark, s, System.out)));
 
   /** The step named {@code section}. */
   static Step<?> step(String section) {
@@ -177,6 +180,9 @@ final class Flow {
         if (backbone != null) {
           overrides.add(step.section() + ".base=" + quote(backbone));
         }
+      }
+      if (step.section().equals("grpo") && backbone != null) { // its prompts are built in; the policy starts at sft
+        overrides.add("grpo.base=" + quote(backbone));
       }
       if (step.dataChild() != null) {
         previousData = out + "/" + step.dataChild();

@@ -53,6 +53,11 @@ public final class Generator {
     this.slideKeep = slideKeep;
   }
 
+  /** Restarts the draws from {@code seed} (a trainer seeds each sampling round by its step, for exact resume). */
+  public void reseed(long seed) {
+    random.setSeed(seed);
+  }
+
   /**
    * The prompt followed by up to {@code maxNewTokens} generated ids; generation stops after the first id in
    * {@code stopIds} (which is included; null or empty: no stop ids).

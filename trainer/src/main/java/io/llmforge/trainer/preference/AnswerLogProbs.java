@@ -18,6 +18,7 @@ public final class AnswerLogProbs {
   private final GptEngine engine;
   private final int padId;
   private TokenRows last;
+  private INDArray lastLogp;
   private int[] answerTokens;
 
   public AnswerLogProbs(GptEngine engine, int padId) {
@@ -64,14 +65,62 @@ public final class AnswerLogProbs {
       }
     }
     last = new TokenRows(inputs, targets);
-    INDArray logp = engine.forward(inputs, targets).logProbs(); // [B, T], 0 where there is no target
+    lastLogp = engine.forward(inputs, targets).logProbs(); // [B, T], 0 where there is no target
     double[] sums = new double[rows.size()];
-    try (INDArray rowSums = logp.sum(1).castTo(DataType.DOUBLE)) {
+    try (INDArray rowSums = lastLogp.sum(1).castTo(DataType.DOUBLE)) {
       for (int b = 0; b < sums.length; b++) {
         sums[b] = rowSums.getDouble(b);
       }
     }
     return sums;
+  }
+
+  /**
+   * The answer tokens' log-probs of the last forward, row by row ({@code [row][answer token]}, the tokens in order):
+   * what token-level objectives (GRPO, PPO) are written in.
+   */
+  public double[][] perToken() {
+    double[][] all;
+    try (INDArray d = lastLogp.castTo(DataType.DOUBLE)) {
+      all = d.toDoubleMatrix();
+    }
+    double[][] out = new double[last.batch()][];
+    for (int b = 0; b < out.length; b++) {
+      int first = firstTarget(b);
+      out[b] = java.util.Arrays.copyOfRange(all[b], first, first + answerTokens[b]);
+    }
+    return out;
+  }
+
+  /** Adds the gradient of a loss given dL/d(log-prob of answer token i of row b) = {@code perToken[b][i]}. */
+  public void backward(double[][] perToken) {
+    int b = last.batch();
+    int t = last.time();
+    float[] d = new float[b * t];
+    for (int r = 0; r < b; r++) {
+      if (perToken[r].length != answerTokens[r]) {
+        throw new IllegalArgumentException("row " + r + " has " + answerTokens[r] + " answer tokens, got "
+            + perToken[r].length + " gradients");
+      }
+      int first = firstTarget(r);
+      for (int i = 0; i < perToken[r].length; i++) {
+        d[r * t + first + i] = (float) perToken[r][i];
+      }
+    }
+    try (INDArray flat = Nd4j.createFromArray(d); INDArray dLogp = flat.reshape(b, t).castTo(engine.dataType())) {
+      engine.backward(dLogp, null);
+    }
+  }
+
+  /** The position predicting row b's first answer token. */
+  private int firstTarget(int b) {
+    int[] targets = last.targets()[b];
+    for (int i = 0; i < targets.length; i++) {
+      if (targets[i] >= 0) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("row " + b + " has no answer token");
   }
 
   /** Answer tokens of each row of the last forward. */

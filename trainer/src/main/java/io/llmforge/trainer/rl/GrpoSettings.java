@@ -1,0 +1,90 @@
+package io.llmforge.trainer.rl;
+
+import io.llmforge.pipeline.config.ConfigReader;
+import io.llmforge.trainer.engine.LoraSettings;
+import io.llmforge.trainer.optim.OptimizerSettings;
+import java.io.Serializable;
+
+/**
+ * The {@code grpo} job's settings ({@code grpo.*}, conf/grpo.conf), validated before any work. Serializable:
+ * data-parallel training ships them to every executor.
+ *
+ * @param base          the SFT model: the policy starts from it and it is the frozen KL reference
+ * @param steps         sampling rounds; each is {@code innerSteps} optimiser steps on the round's samples
+ * @param groupSize     answers sampled per prompt (G): the advantage is a reward's standing in its group
+ * @param noStopPenalty subtracted from the reward of an answer that reaches max-new-tokens without {@code <|end|>}
+ * @param beta          weight of the k3 KL to the reference (0: no leash)
+ * @param evalPrompts   held-out tasks answered greedily at every eval-interval (accuracy, stop rate)
+ */
+public record GrpoSettings(
+    String base,
+    String output,
+    boolean overwrite,
+    boolean resume,
+    long seed,
+    VerifiableTasks.Kind task,
+    int taskSize,
+    int evalPrompts,
+    int steps,
+    int promptsPerStep,
+    int groupSize,
+    double temperature,
+    int maxNewTokens,
+    double noStopPenalty,
+    int innerSteps,
+    double epsilon,
+    double beta,
+    int batchSize,
+    OptimizerSettings optimizer,
+    LoraSettings lora,
+    int evalInterval,
+    int checkpointInterval,
+    int keepLast,
+    int logInterval,
+    double peakTflops,
+    int workers,
+    int exchangeTimeoutSeconds) implements Serializable {
+
+  public static GrpoSettings from(ConfigReader root) {
+    ConfigReader c = root.at("grpo");
+    int steps = c.intIn("steps", 1, Integer.MAX_VALUE);
+    int inner = c.intIn("inner-steps", 1, 100);
+    OptimizerSettings optimizer = OptimizerSettings.from(c.at("optimizer"), 1, true);
+    if (c.at("optimizer").intIn("decay-steps", 0, Integer.MAX_VALUE) == 0) {
+      optimizer = optimizer.decayingOver(steps * inner);
+    }
+    return new GrpoSettings(
+        c.requiredString("base"),
+        c.requiredString("output"),
+        c.bool("overwrite"),
+        c.bool("resume"),
+        c.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE),
+        c.at("task").enumValue("kind", VerifiableTasks.Kind.class),
+        c.at("task").intIn("size", 1, 6),
+        c.at("task").intIn("eval-prompts", 1, 100_000),
+        steps,
+        c.intIn("prompts-per-step", 1, 1 << 16),
+        c.intIn("group-size", 2, 1024),
+        c.doubleIn("temperature", 0.01, 5),
+        c.intIn("max-new-tokens", 1, 1 << 16),
+        c.doubleIn("no-stop-penalty", 0, 100),
+        inner,
+        c.doubleIn("epsilon", 0.001, 1),
+        c.doubleIn("beta", 0, 1e3),
+        c.intIn("batch-size", 1, 1 << 16),
+        optimizer,
+        LoraSettings.from(c.at("lora")),
+        c.intIn("eval-interval", 1, Integer.MAX_VALUE),
+        c.intIn("checkpoint-interval", 1, Integer.MAX_VALUE),
+        c.intIn("keep-last", 1, 1000),
+        c.intIn("log-interval", 1, Integer.MAX_VALUE),
+        c.doubleIn("peak-tflops", 0, 1e6),
+        c.at("distributed").intIn("workers", 0, 4096),
+        c.at("distributed").intIn("exchange-timeout-seconds", 1, 7 * 24 * 3600));
+  }
+
+  /** Optimiser steps of the whole run. */
+  public long optimizerSteps() {
+    return (long) steps * innerSteps;
+  }
+}
