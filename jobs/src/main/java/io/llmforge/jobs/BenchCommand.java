@@ -7,5 +7,6 @@ import picocli.CommandLine.Command;
     description = "Benchmarks: print a table and write JSON under --out.",
     subcommands = {ExtractBenchCommand.class, DedupBenchCommand.class, ClassifyBenchCommand.class,
         TokenizerBenchCommand.class, PretrainBenchCommand.class, GenerateBenchCommand.class,
-        EmbeddingBenchCommand.class, SftBenchCommand.class, RmBenchCommand.class, DpoBenchCommand.class})
+        EmbeddingBenchCommand.class, SftBenchCommand.class, RmBenchCommand.class, DpoBenchCommand.class,
+        ServeBenchCommand.class})
 final class BenchCommand {}

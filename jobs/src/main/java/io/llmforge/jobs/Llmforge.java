@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         RephraseCommand.class, TokenizerTrainCommand.class, TokenizeCommand.class,
         PretrainCommand.class, SftPrepareCommand.class, SftCommand.class, SftMergeCommand.class,
         PrefPrepareCommand.class, RmTrainCommand.class, RmRetrainCommand.class, RmScoreCommand.class, DpoCommand.class,
-        GenerateCommand.class, ChatCommand.class, RunCommand.class, DemoCommand.class, BenchCommand.class})
+        GenerateCommand.class, ChatCommand.class, ServeCommand.class, RunCommand.class, DemoCommand.class, BenchCommand.class})
 public final class Llmforge {
 
   public static void main(String[] args) {
