@@ -1,5 +1,6 @@
 package io.llmforge.jobs;
 
+import io.llmforge.trainer.engine.GptConfig;
 import io.llmforge.trainer.serve.ApiServer;
 import io.llmforge.trainer.serve.ServeSettings;
 import io.llmforge.trainer.serve.ServedModel;
@@ -68,13 +69,21 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ApiServer server = start();
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "llmforge-serve-shutdown"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.out.println("serve: shutting down: finishing the requests in flight (at most " + shutdownSeconds
+          + " s)");
+      server.close();
+      System.out.println("serve: stopped");
+    }, "llmforge-serve-shutdown"));
     ServedModel model = server.model();
-    System.out.printf("serve: %s (%s, block %d) at %s  (OpenAI base URL %sv1, chat page %s)%n", model.name(),
-        model.engine().config(), model.blockSize(), server.url(), server.url(), server.url());
-    System.out.printf("serve: up to %d sequences per step%s, %d waiting, %s; Ctrl-C or SIGTERM drains and stops%n",
-        noBatching ? 1 : maxBatch, noBatching ? " (--no-batching)" : "", maxQueue,
+    GptConfig c = model.engine().config();
+    System.out.printf("serve: %s (%d layers x %d heads x %d, block %d, vocabulary %d, %,d parameters) at %s%n",
+        model.name(), c.nLayer(), c.nHead(), c.nEmbd(), c.blockSize(), c.vocabSize(),
+        model.engine().parameters().count(), server.url());
+    System.out.printf("serve: OpenAI base URL %sv1, chat page %s; up to %d sequences per step%s, %d may wait; %s%n",
+        server.url(), server.url(), noBatching ? 1 : maxBatch, noBatching ? " (--no-batching)" : "", maxQueue,
         apiKeyEnv == null ? "no API key" : "API key from $" + apiKeyEnv);
+    System.out.println("serve: Ctrl-C or SIGTERM finishes the requests in flight and stops");
     System.out.flush();
     server.awaitClosed();
     return 0;
