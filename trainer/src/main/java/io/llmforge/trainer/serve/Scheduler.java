@@ -67,7 +67,7 @@ final class Scheduler implements AutoCloseable {
   }
 
   /** Queues a generation; false when {@code maxQueue} generations are already waiting (the caller answers 429). */
-  boolean submit(Generation g) {
+  synchronized boolean submit(Generation g) { // with close(): nothing is queued after the loop's last drain
     if (stopping) {
       throw ApiError.shuttingDown();
     }
@@ -117,7 +117,9 @@ final class Scheduler implements AutoCloseable {
   /** Stops the loop; whatever is still queued or decoding fails with 503 (the server drains requests first). */
   @Override
   public void close() {
-    stopping = true;
+    synchronized (this) {
+      stopping = true;
+    }
     try {
       thread.join(TimeUnit.SECONDS.toMillis(30));
     } catch (InterruptedException e) {
