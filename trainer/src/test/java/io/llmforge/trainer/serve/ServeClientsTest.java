@@ -10,13 +10,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.File;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Real clients against a real server: the official {@code openai} npm package (chat completions with and without
  * streaming), the chat page's own JavaScript under node (its fetch + ReadableStream SSE parsing), and the page in
- * headless Chromium. Each skips, saying why, when its program is not on PATH or the package cannot be installed.
+ * headless Chromium driven over the DevTools protocol. Each skips, saying why, when its program is not on PATH or
+ * the package cannot be installed.
  */
 class ServeClientsTest {
   static final String KEY = "test-key-123";
@@ -164,24 +175,186 @@ class ServeClientsTest {
   }
 
   /**
-   * The page in a real browser: opened with {@code ?q=...}, it fetches the model's name, streams an answer and
-   * renders it; {@code --dump-dom} prints the DOM after the page's work. Not run where no Chromium is installed.
+   * The page in a real browser, driven over the DevTools protocol as a user would use it: it shows the served
+   * model's name, then a question typed with temperature 0 streams an answer equal to the API's greedy answer, and a
+   * second question is sent with the whole conversation (its answer is the API's for all three messages). Skipped,
+   * saying so, where no Chromium is installed.
    */
   @Test
-  void thePageStreamsAnAnswerInHeadlessChromium(@TempDir Path dir) throws Exception {
+  void thePageHoldsAConversationInHeadlessChromium(@TempDir Path dir) throws Exception {
     Optional<String> chromium = onPath("chromium").or(() -> onPath("chromium-browser"))
         .or(() -> onPath("google-chrome"));
     assumeTrue(chromium.isPresent(), "no chromium / chromium-browser / google-chrome on PATH: the headless-browser "
         + "test of the chat page is skipped (the page's script is still run under node by another test)");
-    try (ApiServer open = ServeFixtures.start(ServeSettings.defaults().withMaxBatch(2))) {
-      Run browser = run(dir, 120, chromium.get(), "--headless", "--no-sandbox", "--disable-gpu",
-          "--user-data-dir=" + dir.resolve("profile"), "--virtual-time-budget=20000", "--dump-dom",
-          open.url() + "?q=Tell%20me%20a%20joke.");
-      assertEquals(0, browser.code(), browser.output());
-      String dom = browser.output();
-      assertTrue(dom.contains(">" + ServeFixtures.NAME + "<"), "the model's name is shown: " + dom);
-      assertTrue(dom.contains("class=\"msg user\">Tell me a joke.<"), dom);
-      assertTrue(dom.contains("data-finish-reason="), "the answer streamed to its end: " + dom);
+    try (ApiServer open = ServeFixtures.start(ServeSettings.defaults().withMaxBatch(2));
+        DevTools page = DevTools.open(chromium.get(), dir, open.url().toString())) {
+      assertTrue(page.waitFor("document.getElementById('model').textContent === '" + ServeFixtures.NAME + "'"),
+          "the page shows the model's name: " + page.evaluate("document.getElementById('model').textContent"));
+      String first = "Tell me a joke.";
+      page.evaluate("document.getElementById('temperature').value = '0';"
+          + "document.getElementById('max-tokens').value = '12';"
+          + "document.getElementById('input').value = '" + first + "';"
+          + "document.getElementById('form').requestSubmit(); true");
+      String done = "document.querySelectorAll('.msg.assistant[data-finish-reason]').length";
+      assertTrue(page.waitFor(done + " === 1"), "the answer streams to its end: " + page.html());
+      String answer = page.evaluate("document.querySelectorAll('.msg.assistant')[0].textContent").asText();
+      assertTrue(!answer.isEmpty(), "an answer to compare: " + page.html());
+      assertEquals(greedy(open, List.of("user", first)), answer, "the page shows the API's greedy answer");
+
+      String second = "And another one?";
+      page.evaluate("document.getElementById('input').value = '" + second + "';"
+          + "document.getElementById('form').requestSubmit(); true");
+      assertTrue(page.waitFor(done + " === 2"), "the second answer streams to its end: " + page.html());
+      String answer2 = page.evaluate("document.querySelectorAll('.msg.assistant')[1].textContent").asText();
+      assertEquals(greedy(open, List.of("user", first, "assistant", answer, "user", second)), answer2,
+          "the page sends the whole conversation");
+      assertEquals(0, page.evaluate("document.querySelectorAll('.msg.error').length").asInt(), page.html());
+    }
+  }
+
+  /** The greedy 12-token answer to a conversation given as role, content, role, content, ... */
+  static String greedy(ApiServer server, List<String> turns) {
+    ObjectNode body = ServeFixtures.JSON.createObjectNode();
+    for (int i = 0; i < turns.size(); i += 2) {
+      body.withArray("messages").addObject().put("role", turns.get(i)).put("content", turns.get(i + 1));
+    }
+    body.put("temperature", 0);
+    body.put("max_tokens", 12);
+    ServeFixtures.Reply r = post(server, "/v1/chat/completions", body);
+    assertEquals(200, r.status(), r.body());
+    return r.json().path("choices").get(0).path("message").path("content").asText();
+  }
+
+  /** A headless Chromium on one page, and Runtime.evaluate over its DevTools WebSocket. */
+  static final class DevTools implements AutoCloseable {
+    private final Process browser;
+    private final WebSocket socket;
+    private final Map<Integer, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
+    private final AtomicInteger ids = new AtomicInteger();
+
+    private DevTools(Process browser, WebSocket socket) {
+      this.browser = browser;
+      this.socket = socket;
+    }
+
+    static DevTools open(String chromium, Path dir, String url) throws Exception {
+      Path profile = dir.resolve("profile");
+      Process browser = new ProcessBuilder(chromium, "--headless", "--no-sandbox", "--disable-gpu",
+          "--remote-debugging-port=0", "--remote-allow-origins=*", "--user-data-dir=" + profile, url)
+          .redirectErrorStream(true).redirectOutput(dir.resolve("chromium.log").toFile()).start();
+      Path portFile = profile.resolve("DevToolsActivePort");
+      if (!ServeFixtures.eventually(() -> Files.isRegularFile(portFile) && sizeOf(portFile) > 0)) {
+        browser.destroyForcibly();
+        throw new AssertionError("chromium did not open its DevTools port: " + Files.readString(dir.resolve(
+            "chromium.log")));
+      }
+      int port = Integer.parseInt(Files.readAllLines(portFile).get(0).strip());
+      HttpClient http = HttpClient.newHttpClient();
+      String wsUrl = null;
+      for (int attempt = 0; attempt < 100 && wsUrl == null; attempt++) {
+        JsonNode targets = ServeFixtures.JSON.readTree(http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + port + "/json/list")).build(), HttpResponse.BodyHandlers.ofString())
+            .body());
+        for (JsonNode t : targets) {
+          if ("page".equals(t.path("type").asText()) && t.path("url").asText().startsWith(url)) {
+            wsUrl = t.path("webSocketDebuggerUrl").asText();
+          }
+        }
+        if (wsUrl == null) {
+          Thread.sleep(100);
+        }
+      }
+      if (wsUrl == null) {
+        browser.destroyForcibly();
+        throw new AssertionError("chromium has no page for " + url);
+      }
+      DevTools[] self = new DevTools[1];
+      StringBuilder frame = new StringBuilder();
+      WebSocket socket = http.newWebSocketBuilder().buildAsync(URI.create(wsUrl), new WebSocket.Listener() {
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+          frame.append(data);
+          if (last) {
+            self[0].receive(frame.toString());
+            frame.setLength(0);
+          }
+          ws.request(1);
+          return null;
+        }
+      }).get(30, TimeUnit.SECONDS);
+      self[0] = new DevTools(browser, socket);
+      return self[0];
+    }
+
+    private static long sizeOf(Path p) {
+      try {
+        return Files.size(p);
+      } catch (IOException e) {
+        return 0;
+      }
+    }
+
+    private void receive(String message) {
+      try {
+        JsonNode m = ServeFixtures.JSON.readTree(message);
+        CompletableFuture<JsonNode> f = pending.remove(m.path("id").asInt(-1));
+        if (f != null) {
+          f.complete(m);
+        }
+      } catch (IOException e) {
+        // an event we do not read
+      }
+    }
+
+    /** The value of a JavaScript expression in the page. */
+    JsonNode evaluate(String expression) throws Exception {
+      int id = ids.incrementAndGet();
+      CompletableFuture<JsonNode> reply = new CompletableFuture<>();
+      pending.put(id, reply);
+      ObjectNode call = ServeFixtures.JSON.createObjectNode();
+      call.put("id", id);
+      call.put("method", "Runtime.evaluate");
+      call.putObject("params").put("expression", expression).put("returnByValue", true);
+      socket.sendText(call.toString(), true).get(30, TimeUnit.SECONDS);
+      JsonNode m = reply.get(30, TimeUnit.SECONDS);
+      if (m.path("result").has("exceptionDetails")) {
+        throw new AssertionError("the page threw: " + m.path("result").path("exceptionDetails"));
+      }
+      return m.path("result").path("result").path("value");
+    }
+
+    /** Polls a boolean expression until it is true (true) or 30 s pass (false). */
+    boolean waitFor(String condition) throws Exception {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (System.nanoTime() < deadline) {
+        try {
+          if (evaluate(condition).asBoolean(false)) {
+            return true;
+          }
+        } catch (AssertionError stillLoading) {
+          // the page's elements are not there yet
+        }
+        Thread.sleep(50);
+      }
+      return false;
+    }
+
+    String html() throws Exception {
+      return evaluate("document.getElementById('log').outerHTML").asText();
+    }
+
+    @Override
+    public void close() {
+      socket.abort();
+      browser.destroy();
+      try {
+        if (!browser.waitFor(10, TimeUnit.SECONDS)) {
+          browser.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        browser.destroyForcibly();
+      }
     }
   }
 
