@@ -269,15 +269,14 @@ class ServeTest {
     }
     assertTrue(alone.stream().filter(e -> e.completionTokens() >= 10).count() >= prompts.size() / 2,
         "not a trivial comparison: most answers are long ones: " + alone);
-    long stepsBefore = health(server).path("decode_steps").asLong();
     ExecutorService clients = Executors.newFixedThreadPool(prompts.size());
-    try {
+    try (ApiServer fresh = ServeFixtures.start(ServeSettings.defaults().withMaxBatch(8))) { // its own figures
       List<Future<Reply>> replies = new ArrayList<>();
       for (int i = 0; i < prompts.size(); i++) {
         ObjectNode body = chat(prompts.get(i));
         body.put("temperature", 0);
         body.put("max_tokens", 20 + 4 * i); // different lengths: rows leave the batch at different steps
-        replies.add(clients.submit(() -> post(server, "/v1/chat/completions", body)));
+        replies.add(clients.submit(() -> post(fresh, "/v1/chat/completions", body)));
       }
       for (int i = 0; i < prompts.size(); i++) {
         Reply r = replies.get(i).get();
@@ -285,12 +284,11 @@ class ServeTest {
         assertEquals(alone.get(i).text(), content(r, 0), "request " + i + " batched = alone");
         assertEquals(alone.get(i).finishReason(), r.json().path("choices").get(0).path("finish_reason").asText());
       }
+      JsonNode h = health(fresh);
+      assertTrue(h.path("max_rows_per_step").asInt() >= 2, "concurrent requests shared decoder steps: " + h);
     } finally {
       clients.shutdownNow();
     }
-    JsonNode h = health(server);
-    assertTrue(h.path("max_rows_per_step").asInt() >= 2, "concurrent requests shared decoder steps: " + h);
-    assertTrue(h.path("decode_steps").asLong() > stepsBefore);
   }
 
   @Test
