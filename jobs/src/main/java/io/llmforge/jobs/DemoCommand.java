@@ -139,6 +139,7 @@ final class DemoCommand implements Callable<Integer> {
       rewardModel(spark, config, dir, preferences, seed, results);
     }
     exportFinalModel(config, steps, dir);
+    DemoServe.run(config, steps, dir); // the final chat model behind `llmforge serve`, asked over HTTP
     System.out.println();
     System.out.printf("demo: done in %.1f s; steps %s; outputs under %s%n", (System.nanoTime() - t0) / 1e9,
         results.keySet(), dir);

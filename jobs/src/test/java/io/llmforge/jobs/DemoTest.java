@@ -106,6 +106,9 @@ class DemoTest {
         "the demo exports the DPO model for Hugging Face");
     Map<String, Object> rewards = JobStats.parse(Files.readString(dir.resolve("rm-score/stats.json")));
     assertEquals(DemoCommand.CHAT_PROMPTS.size() + 2L, ((Number) rewards.get("scored")).longValue(), rewards.toString());
+    String served = Files.readString(dir.resolve(DemoServe.FILE));
+    assertTrue(served.contains("assistant: ") && served.contains("finish_reason: "), "the demo asks the served model: "
+        + served);
   }
 
   @Test
