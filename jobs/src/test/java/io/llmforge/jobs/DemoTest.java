@@ -101,6 +101,11 @@ class DemoTest {
     assertTrue(((Number) kto.get("val_auc")).doubleValue() >= 0.9, "KTO learns the planted preference from thumbs "
         + "up/down and split pairs: " + kto);
     assertTrue(((Number) pairs.get("unpaired_rows")).longValue() > 0, "the demo's thumbs rows: " + pairs);
+    Map<String, Object> grpo = JobStats.parse(Files.readString(dir.resolve("grpo/stats.json")));
+    assertEquals(30L, ((Number) grpo.get("rounds")).longValue(), grpo.toString());
+    assertTrue(grpo.get("base").toString().startsWith(dir.resolve("sft").toString()), "GRPO starts from the SFT model");
+    assertTrue(((Number) grpo.get("eval_accuracy_at_start")).doubleValue() > 0, "SFT on worked tasks gets some "
+        + "right, so RL has a signal: " + grpo);
     Path hf = dir.resolve(DemoCommand.EXPORT);
     assertTrue(Files.isRegularFile(hf.resolve("model.safetensors")) && Files.isRegularFile(hf.resolve("config.json")),
         "the demo exports the DPO model for Hugging Face");
