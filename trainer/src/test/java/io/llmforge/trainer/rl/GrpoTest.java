@@ -177,6 +177,19 @@ class GrpoTest {
     assertTrue(Checkpoint.exists(out));
   }
 
+  /** Each worker samples its own prompts; the gradients are averaged: the run completes with both ranks' samples. */
+  @Test
+  void twoWorkersSampleTheirOwnPromptsAndTrainOneModel(@TempDir Path dir) {
+    JobStats single = GrpoTraining.run(SftFixtures.spark(), settings(dir.resolve("one"), "grpo.steps=2"), QUIET);
+    JobStats two = GrpoTraining.run(SftFixtures.spark(), settings(dir.resolve("two"), "grpo.steps=2",
+        "grpo.prompts-per-step=2", "grpo.distributed.workers=2"), QUIET);
+    assertEquals(2L, ((Number) two.get("workers")).longValue());
+    assertTrue(((Number) two.get("tokens_seen")).longValue() > 0, two.toJson());
+    assertTrue(Checkpoint.exists(dir.resolve("two")));
+    assertEquals(single.get("eval_accuracy_at_start"), two.get("eval_accuracy_at_start"), "greedy held-out tasks "
+        + "split over the workers give the single process's figure");
+  }
+
   static List<Object> losses(Path run) {
     return new MetricsLog(run.resolve(MetricsLog.FILE)).read().stream().filter(l -> l.containsKey("loss"))
         .map(l -> l.get("step") + ":" + l.get("loss") + ":" + l.get("reward")).map(Object.class::cast).toList();
