@@ -321,7 +321,8 @@ class ServeTest {
       JsonNode h = health(wide);
       assertEquals(0, h.path("slots_in_use").asInt(), h.toString());
       assertEquals(0, h.path("failed_generations").asInt(), h.toString());
-      assertTrue(h.path("max_rows_per_step").asInt() > 1, h.toString());
+      // how many rows shared a step depends on when the requests arrive (a loaded machine can serve them one by one);
+      // that batching happens and changes no answer is continuousBatchingGivesEveryRequestWhatItGetsAlone's subject
     }
   }
 
