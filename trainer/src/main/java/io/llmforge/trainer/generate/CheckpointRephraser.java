@@ -5,6 +5,7 @@ import io.llmforge.pipeline.rephrase.RephraseBackend;
 import io.llmforge.pipeline.rephrase.RephraseBackends;
 import io.llmforge.pipeline.tokenizer.TokenizerJson;
 import io.llmforge.trainer.checkpoint.Checkpoint;
+import io.llmforge.trainer.data.Chunks;
 import io.llmforge.trainer.engine.GptEngine;
 import io.llmforge.trainer.sft.ChatTemplate;
 import io.llmforge.trainer.sft.Message;
@@ -79,8 +80,8 @@ public final class CheckpointRephraser implements RephraseBackend {
         sent.add(i);
       }
     }
-    for (int from = 0; from < prompts.size(); from += settings.concurrency()) {
-      List<int[]> batch = prompts.subList(from, Math.min(prompts.size(), from + settings.concurrency()));
+    int from = 0;
+    for (List<int[]> batch : Chunks.of(prompts, settings.concurrency())) {
       List<int[]> generated = generator.generate(batch, settings.maxTokens(), template.stopIds());
       for (int j = 0; j < batch.size(); j++) {
         int[] ids = generated.get(j);
@@ -95,6 +96,7 @@ public final class CheckpointRephraser implements RephraseBackend {
           count("ok");
         }
       }
+      from += batch.size();
     }
     return out;
   }

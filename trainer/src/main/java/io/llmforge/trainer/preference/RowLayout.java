@@ -56,10 +56,6 @@ interface RowLayout<T> {
 
   /** Consecutive batches of {@code size} from the start: how held-out sets and the reference pass are batched. */
   static <T> List<List<T>> batches(List<T> examples, int size) {
-    List<List<T>> out = new ArrayList<>();
-    for (int from = 0; from < examples.size(); from += size) {
-      out.add(examples.subList(from, Math.min(examples.size(), from + size)));
-    }
-    return out;
+    return io.llmforge.trainer.data.Chunks.of(examples, size);
   }
 }

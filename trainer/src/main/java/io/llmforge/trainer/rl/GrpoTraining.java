@@ -7,6 +7,7 @@ import io.llmforge.pipeline.tokenizer.TokenizerJson;
 import io.llmforge.trainer.checkpoint.Checkpoint;
 import io.llmforge.trainer.checkpoint.RunFolder;
 import io.llmforge.trainer.checkpoint.TrainerState;
+import io.llmforge.trainer.data.Chunks;
 import io.llmforge.trainer.data.TokenBatches;
 import io.llmforge.trainer.distributed.DataParallel;
 import io.llmforge.trainer.distributed.GradientAveraging;
@@ -175,11 +176,10 @@ public final class GrpoTraining {
       List<Sample> samples = sample(sampler, template, tasks, s);
       double[] rewards = samples.stream().mapToDouble(Sample::reward).toArray();
       double[] advantages = GrpoLoss.advantages(rewards, s.groupSize());
-      List<List<Sample>> micro = chunks(samples, s.batchSize());
-      List<double[][]> old = new ArrayList<>();
+      List<List<Sample>> micro = Chunks.of(samples, s.batchSize());
+      List<double[][]> old = new ArrayList<>(); // the policy at sampling time: the first inner step's own forward
       List<double[][]> ref = new ArrayList<>();
       for (List<Sample> batch : micro) {
-        old.add(tokenLogps(policyLogps, batch));
         ref.add(tokenLogps(referenceLogps, batch));
       }
       double[] sums = new double[4]; // loss, kl, clipped, tokens (the round's last inner step)
@@ -192,6 +192,9 @@ public final class GrpoTraining {
           for (int m = 0; m < micro.size(); m++) {
             List<Sample> batch = micro.get(m);
             double[][] now = tokenLogps(policyLogps, batch);
+            if (old.size() == m) {
+              old.add(now);
+            }
             GrpoLoss.Result r = GrpoLoss.of(now, old.get(m), ref.get(m), Arrays.copyOfRange(advantages, offset,
                 offset + batch.size()), s.epsilon(), s.beta());
             double[][] d = r.dPolicy();
@@ -349,14 +352,6 @@ public final class GrpoTraining {
     } catch (IOException e) {
       throw new UncheckedIOException("grpo.base: cannot read " + file, e);
     }
-  }
-
-  private static <T> List<List<T>> chunks(List<T> all, int size) {
-    List<List<T>> out = new ArrayList<>();
-    for (int i = 0; i < all.size(); i += size) {
-      out.add(all.subList(i, Math.min(all.size(), i + size)));
-    }
-    return out;
   }
 
   /** A seed for (seed, round, worker): SplitMix64's finaliser over their sum, so neighbours differ in every bit. */
