@@ -102,7 +102,7 @@ class DemoTest {
         + "up/down and split pairs: " + kto);
     assertTrue(((Number) pairs.get("unpaired_rows")).longValue() > 0, "the demo's thumbs rows: " + pairs);
     Map<String, Object> grpo = JobStats.parse(Files.readString(dir.resolve("grpo/stats.json")));
-    assertEquals(30L, ((Number) grpo.get("rounds")).longValue(), grpo.toString());
+    assertEquals(10L, ((Number) grpo.get("rounds")).longValue(), grpo.toString());
     assertTrue(grpo.get("base").toString().startsWith(dir.resolve("sft").toString()), "GRPO starts from the SFT model");
     assertTrue(((Number) grpo.get("eval_accuracy_at_start")).doubleValue() > 0, "SFT on worked tasks gets some "
         + "right, so RL has a signal: " + grpo);

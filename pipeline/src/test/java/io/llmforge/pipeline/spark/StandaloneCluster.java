@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -64,7 +63,7 @@ public final class StandaloneCluster implements AutoCloseable {
   public static StandaloneCluster start(Path home, int workers, int coresPerWorker, String workerMemory) {
     try {
       Files.createDirectories(home.resolve("jars"));
-      StandaloneCluster cluster = new StandaloneCluster(home, testClassPath(), sparkJvmFlags(), freePort(), freePort());
+      StandaloneCluster cluster = new StandaloneCluster(home, testClassPath(), ChildJvm.flags(), freePort(), freePort());
       try {
         cluster.launch("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
             "--port", cluster.masterUrl.substring(cluster.masterUrl.lastIndexOf(':') + 1),
@@ -236,14 +235,6 @@ public final class StandaloneCluster implements AutoCloseable {
       }
     }
     return String.join(File.pathSeparator, absolute);
-  }
-
-  /** The --add-opens and related flags this JVM was started with (the parent pom's spark.jvm.flags). */
-  private static List<String> sparkJvmFlags() {
-    return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-        .filter(a -> a.startsWith("--add-opens") || a.startsWith("--add-exports")
-            || a.equals("-XX:+IgnoreUnrecognizedVMOptions") || a.startsWith("-Djdk.reflect."))
-        .toList();
   }
 
   private static int freePort() throws IOException {

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llmforge.pipeline.spark.JobStats;
 import io.llmforge.trainer.checkpoint.Checkpoint;
+import io.llmforge.pipeline.spark.ChildJvm;
 import io.llmforge.trainer.sft.SftFixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,13 +44,7 @@ class RetrainKillTest {
     DemoPreferences.write(inbox.resolve("batch-2.jsonl"), 100, 2, Instant.parse("2026-11-02T00:00:00Z"), false);
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(javaBin, "-Xmx1g"));
-    // Spark needs the module openings this JVM was started with (the pom's spark.jvm.flags)
-    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-opens") || a.startsWith("-XX:+IgnoreUnrecognizedVMOptions")
-          || a.startsWith("-Djdk.reflect")) {
-        command.add(a);
-      }
-    }
+    command.addAll(ChildJvm.flags()); // Spark needs the module openings this JVM was started with
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), RetrainChild.class.getName(),
         base.toString(), rm.toString(), inbox.toString()));
     ProcessBuilder builder = new ProcessBuilder(command)
