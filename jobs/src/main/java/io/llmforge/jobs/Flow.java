@@ -24,8 +24,10 @@ import io.llmforge.trainer.preference.DpoSettings;
 import io.llmforge.trainer.preference.DpoTraining;
 import io.llmforge.trainer.preference.KtoSettings;
 import io.llmforge.trainer.preference.KtoTraining;
-import io.llmforge.trainer.rl.GrpoSettings;
+import io.llmforge.trainer.rl.OnlineSettings;
 import io.llmforge.trainer.rl.GrpoTraining;
+import io.llmforge.trainer.rl.PpoSettings;
+import io.llmforge.trainer.rl.PpoTraining;
 import io.llmforge.trainer.preference.KtoSettings;
 import io.llmforge.trainer.preference.KtoTraining;
 import io.llmforge.trainer.preference.PreferencePrepareJob;
@@ -100,7 +102,8 @@ final class Flow {
           (spark, s) -> RewardTrainJob.run(spark, s, System.out)),
       new Step<>("dpo", false, null, DpoSettings::from, (spark, s) -> DpoTraining.run(spark, s, System.out)),
       new Step<>("kto", false, null, KtoSettings::from, (spark, s) -> KtoTraining.run(spark, s, System.out)),
-      new Step<>("grpo", false, null, GrpoSettings::from, (spark, s) -> GrpoTraining.run(spark, s, System.out)));
+      new Step<>("grpo", false, null, OnlineSettings::from, (spark, s) -> GrpoTraining.run(spark, s, System.out)),
+      new Step<>("ppo", false, null, PpoSettings::from, (spark, s) -> PpoTraining.run(spark, s, System.out)));
 
   /** The step named {@code section}. */
   static Step<?> step(String section) {
@@ -181,8 +184,8 @@ final class Flow {
           overrides.add(step.section() + ".base=" + quote(backbone));
         }
       }
-      if (step.section().equals("grpo") && backbone != null) { // its prompts are built in; the policy starts at sft
-        overrides.add("grpo.base=" + quote(backbone));
+      if ((step.section().equals("grpo") || step.section().equals("ppo")) && backbone != null) {
+        overrides.add(step.section() + ".base=" + quote(backbone)); // prompts are built in; the policy starts at sft
       }
       if (step.dataChild() != null) {
         previousData = out + "/" + step.dataChild();

@@ -5,8 +5,10 @@ import io.llmforge.pipeline.config.JobConfig;
 import io.llmforge.pipeline.spark.JobStats;
 import io.llmforge.trainer.checkpoint.Checkpoint;
 import io.llmforge.trainer.metrics.MetricsLog;
-import io.llmforge.trainer.rl.GrpoSettings;
+import io.llmforge.trainer.rl.OnlineSettings;
 import io.llmforge.trainer.rl.GrpoTraining;
+import io.llmforge.trainer.rl.PpoSettings;
+import io.llmforge.trainer.rl.PpoTraining;
 import io.llmforge.trainer.rl.VerifiableTasks;
 import io.llmforge.trainer.sft.SftPrepareJob;
 import io.llmforge.trainer.sft.SftPrepareSettings;
@@ -15,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,14 +29,14 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code llmforge bench grpo}: the {@code bench sft} pretrained model fine-tuned on worked verifiable tasks, then
- * GRPO on new draws of the task; held-out greedy accuracy and stop rate before and after, reward and KL along the
+ * GRPO and PPO (each from that SFT model) on new draws of the task; held-out greedy accuracy and stop rate before and after, reward and KL along the
  * way (conf/bench-grpo.conf). Needs no external data: the tasks are the project's own.
  */
 @Command(name = "grpo", mixinStandardHelpOptions = true,
     description = "GRPO on a verifiable task (multi-digit addition): SFT on worked tasks, then RL; held-out greedy "
         + "accuracy before/after, reward and KL curves; table + JSON.")
 final class GrpoBenchCommand implements Callable<Integer> {
-  static final List<String> SECTIONS = List.of("bench-grpo", "sft-prepare", "sft", "grpo");
+  static final List<String> SECTIONS = List.of("bench-grpo", "sft-prepare", "sft", "grpo", "ppo");
 
   @Mixin
   JobOptions options;
@@ -41,6 +44,10 @@ final class GrpoBenchCommand implements Callable<Integer> {
   @Option(names = "--pretrained", paramLabel = "DIR", defaultValue = "work/bench/sft/pretrain",
       description = "The pretrained model (default: ${DEFAULT-VALUE}, made by `llmforge bench sft`).")
   Path pretrained;
+
+  @Option(names = "--algorithms", split = ",", defaultValue = "grpo,ppo", paramLabel = "grpo,ppo",
+      description = "Which RL jobs run from the same SFT model (default: ${DEFAULT-VALUE}).")
+  List<String> algorithms;
 
   @Option(names = "--out", paramLabel = "FILE", defaultValue = "work/bench/grpo.json",
       description = "Where to write the JSON result (default: ${DEFAULT-VALUE}).")
@@ -66,40 +73,63 @@ final class GrpoBenchCommand implements Callable<Integer> {
         "sft.data=" + Flow.quote(work.resolve("sft-data")), "sft.base=" + Flow.quote(pretrained.toAbsolutePath()),
         "sft.output=" + Flow.quote(work.resolve("sft")), "sft.overwrite=true",
         "grpo.base=" + Flow.quote(work.resolve("sft")), "grpo.output=" + Flow.quote(work.resolve("grpo")),
-        "grpo.overwrite=true"));
+        "grpo.overwrite=true", "ppo.base=" + Flow.quote(work.resolve("sft")),
+        "ppo.output=" + Flow.quote(work.resolve("ppo")), "ppo.overwrite=true"));
+    for (String a : algorithms) {
+      if (!a.equals("grpo") && !a.equals("ppo")) {
+        System.err.println("bench grpo: --algorithms takes grpo and/or ppo, not '" + a + "'");
+        return 2;
+      }
+    }
     overrides.addAll(options.overrides);
     ConfigReader config = JobConfig.load("bench-grpo", SECTIONS, options.confFiles, overrides);
     SftPrepareSettings prepare = SftPrepareSettings.from(config);
     SftSettings sft = SftSettings.from(config);
-    GrpoSettings grpo = GrpoSettings.from(config);
+    OnlineSettings grpo = OnlineSettings.from(config);
+    PpoSettings ppo = PpoSettings.from(config);
     SparkSession spark = Spark.session(config, "llmforge-bench-grpo");
     long t0 = System.nanoTime();
     SftPrepareJob.run(spark, prepare);
     SftCommand.run(spark, sft);
-    long tg = System.nanoTime();
-    JobStats g = GrpoTraining.run(spark, grpo, System.out);
-    double grpoSeconds = (System.nanoTime() - tg) / 1e9;
-    List<Map<String, Object>> curve = new MetricsLog(work.resolve("grpo").resolve(MetricsLog.FILE)).read().stream()
-        .filter(l -> l.containsKey("reward") || l.containsKey("eval/accuracy")).toList();
+    Map<String, JobStats> runs = new LinkedHashMap<>();
+    Map<String, Double> seconds = new LinkedHashMap<>();
+    Map<String, List<Map<String, Object>>> curves = new LinkedHashMap<>();
+    for (String a : algorithms) {
+      long ta = System.nanoTime();
+      runs.put(a, a.equals("grpo") ? GrpoTraining.run(spark, grpo, System.out)
+          : PpoTraining.run(spark, ppo, System.out));
+      seconds.put(a, (System.nanoTime() - ta) / 1e9);
+      curves.put(a, new MetricsLog(work.resolve(a).resolve(MetricsLog.FILE)).read().stream()
+          .filter(l -> l.containsKey("reward") || l.containsKey("eval/accuracy")).toList());
+    }
+    JobStats any = runs.values().iterator().next();
 
     System.out.println();
-    System.out.printf("%-40s %10s %10s%n", kind.name().toLowerCase(Locale.ROOT) + " (size " + size + "), "
-        + grpo.evalPrompts() + " held-out", "SFT", "GRPO");
-    System.out.printf(Locale.ROOT, "%-40s %10.3f %10.3f%n", "greedy accuracy", g.number("eval_accuracy_at_start"),
-        g.number("eval_accuracy"));
-    System.out.printf(Locale.ROOT, "%-40s %10.3f %10.3f%n", "stop rate", g.number("eval_stop_rate_at_start"),
-        g.number("eval_stop_rate"));
+    System.out.printf("%-40s %10s", kind.name().toLowerCase(Locale.ROOT) + " (size " + size + "), "
+        + grpo.evalPrompts() + " held-out", "SFT");
+    runs.keySet().forEach(a -> System.out.printf(" %10s", a.toUpperCase(Locale.ROOT)));
+    System.out.println();
+    for (String[] row : new String[][] {{"greedy accuracy", "eval_accuracy"}, {"stop rate", "eval_stop_rate"}}) {
+      System.out.printf(Locale.ROOT, "%-40s %10.3f", row[0], any.number(row[1] + "_at_start"));
+      runs.values().forEach(r -> System.out.printf(Locale.ROOT, " %10.3f", r.number(row[1])));
+      System.out.println();
+    }
+    System.out.printf(Locale.ROOT, "%-40s %10s", "seconds", "");
+    seconds.values().forEach(v -> System.out.printf(Locale.ROOT, " %10.0f", v));
+    System.out.println();
     JobStats json = new JobStats()
         .put("benchmark", "grpo")
         .put("task", kind.name().toLowerCase(Locale.ROOT))
         .put("task_size", size)
         .put("worked_tasks_for_sft", worked)
         .put("pretrained", Checkpoint.resolve(pretrained, System.err).toString())
-        .put("grpo", g.asMap())
-        .put("grpo_seconds", grpoSeconds)
-        .put("curve", curve)
+        .put("runs", runs.entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey,
+            e -> e.getValue().asMap(), (x, y) -> x, LinkedHashMap::new)))
+        .put("run_seconds", seconds)
+        .put("curves", curves)
         .put("seconds", (System.nanoTime() - t0) / 1e9)
-        .put("command", "llmforge bench grpo --pretrained " + pretrained);
+        .put("command", "llmforge bench grpo --pretrained " + pretrained + " --algorithms "
+            + String.join(",", algorithms));
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, json.toJson());
     System.out.println("bench grpo: wrote " + out);

@@ -106,6 +106,10 @@ class DemoTest {
     assertTrue(grpo.get("base").toString().startsWith(dir.resolve("sft").toString()), "GRPO starts from the SFT model");
     assertTrue(((Number) grpo.get("eval_accuracy_at_start")).doubleValue() > 0, "SFT on worked tasks gets some "
         + "right, so RL has a signal: " + grpo);
+    Map<String, Object> ppo = JobStats.parse(Files.readString(dir.resolve("ppo/stats.json")));
+    assertEquals(5L, ((Number) ppo.get("rounds")).longValue(), ppo.toString());
+    assertEquals(10L, ((Number) ppo.get("steps")).longValue(), "two PPO epochs per round: " + ppo);
+    assertTrue(ppo.get("base").toString().startsWith(dir.resolve("sft").toString()), "PPO starts from the SFT model");
     Path hf = dir.resolve(DemoCommand.EXPORT);
     assertTrue(Files.isRegularFile(hf.resolve("model.safetensors")) && Files.isRegularFile(hf.resolve("config.json")),
         "the demo exports the DPO model for Hugging Face");

@@ -19,6 +19,7 @@ public final class AnswerLogProbs {
   private final int padId;
   private TokenRows last;
   private INDArray lastLogp;
+  private INDArray lastHidden;
   private int[] answerTokens;
 
   public AnswerLogProbs(GptEngine engine, int padId) {
@@ -65,7 +66,9 @@ public final class AnswerLogProbs {
       }
     }
     last = new TokenRows(inputs, targets);
-    lastLogp = engine.forward(inputs, targets).logProbs(); // [B, T], 0 where there is no target
+    GptEngine.Forward f = engine.forward(inputs, targets);
+    lastLogp = f.logProbs(); // [B, T], 0 where there is no target
+    lastHidden = f.hidden(); // [B*T, C]
     double[] sums = new double[rows.size()];
     try (INDArray rowSums = lastLogp.sum(1).castTo(DataType.DOUBLE)) {
       for (int b = 0; b < sums.length; b++) {
@@ -81,8 +84,12 @@ public final class AnswerLogProbs {
    */
   public double[][] perToken() {
     double[][] all;
-    try (INDArray d = lastLogp.castTo(DataType.DOUBLE)) {
-      all = d.toDoubleMatrix();
+    if (lastLogp.dataType() == DataType.DOUBLE) {
+      all = lastLogp.toDoubleMatrix(); // castTo would return the engine's own buffer, and closing it would free it
+    } else {
+      try (INDArray d = lastLogp.castTo(DataType.DOUBLE)) {
+        all = d.toDoubleMatrix();
+      }
     }
     double[][] out = new double[last.batch()][];
     for (int b = 0; b < out.length; b++) {
@@ -94,6 +101,14 @@ public final class AnswerLogProbs {
 
   /** Adds the gradient of a loss given dL/d(log-prob of answer token i of row b) = {@code perToken[b][i]}. */
   public void backward(double[][] perToken) {
+    backward(perToken, null);
+  }
+
+  /**
+   * As {@link #backward(double[][])}, plus dL/dhidden [B*T, C] of the same forward (null: none), e.g. from a value
+   * head read at {@link #answerPositions()}: one backward pass through the backbone for both.
+   */
+  public void backward(double[][] perToken, INDArray dHidden) {
     int b = last.batch();
     int t = last.time();
     float[] d = new float[b * t];
@@ -108,8 +123,30 @@ public final class AnswerLogProbs {
       }
     }
     try (INDArray flat = Nd4j.createFromArray(d); INDArray dLogp = flat.reshape(b, t).castTo(engine.dataType())) {
-      engine.backward(dLogp, null);
+      engine.backward(dLogp, dHidden);
     }
+  }
+
+  /** The final hidden states of the last forward, [B*T, C] (the engine's buffer: valid until the next forward). */
+  public INDArray hidden() {
+    return lastHidden;
+  }
+
+  /**
+   * Row-major positions in {@link #hidden()} of the states that predict each answer token of the last forward:
+   * {@code [row][answer token]} = b * T + position, the same order as {@link #perToken()}.
+   */
+  public int[][] answerPositions() {
+    int t = last.time();
+    int[][] out = new int[last.batch()][];
+    for (int b = 0; b < out.length; b++) {
+      int first = firstTarget(b);
+      out[b] = new int[answerTokens[b]];
+      for (int i = 0; i < out[b].length; i++) {
+        out[b][i] = b * t + first + i;
+      }
+    }
+    return out;
   }
 
   /** The position predicting row b's first answer token. */

@@ -39,25 +39,30 @@ class GrpoTest {
   static Path shared;
   static Path sft;
 
-  /** A tiny SFT model taught the format of one-digit additions on worked examples. */
   @BeforeAll
   static void fineTune() throws Exception {
-    Path base = SftFixtures.base(shared);
-    Path tasks = VerifiableTasks.writeConversations(shared.resolve("tasks/a.jsonl"), VerifiableTasks.Kind.ADDITION,
-        300, 1, 5);
-    Path data = shared.resolve("sft-data");
-    SftPrepareJob.run(SftFixtures.spark(), SftFixtures.prepare(List.of(tasks), base, data));
-    sft = shared.resolve("sft");
-    SftTraining.run(SftFixtures.sft(data, base, sft, 80), new Configuration(), QUIET);
+    sft = additionSftModel(shared);
   }
 
-  static GrpoSettings settings(Path out, String... more) {
+  /** A tiny SFT model taught the format of one-digit additions on worked examples, under {@code dir}. */
+  static Path additionSftModel(Path dir) throws Exception {
+    Path base = SftFixtures.base(dir);
+    Path tasks = VerifiableTasks.writeConversations(dir.resolve("tasks/a.jsonl"), VerifiableTasks.Kind.ADDITION,
+        300, 1, 5);
+    Path data = dir.resolve("sft-data");
+    SftPrepareJob.run(SftFixtures.spark(), SftFixtures.prepare(List.of(tasks), base, data));
+    Path out = dir.resolve("sft");
+    SftTraining.run(SftFixtures.sft(data, base, out, 80), new Configuration(), QUIET);
+    return out;
+  }
+
+  static OnlineSettings settings(Path out, String... more) {
     List<String> o = new ArrayList<>(List.of("grpo.base=\"" + sft + "\"", "grpo.output=\"" + out + "\"",
         "grpo.steps=6", "grpo.prompts-per-step=4", "grpo.group-size=4", "grpo.max-new-tokens=4",
         "grpo.task.eval-prompts=20", "grpo.eval-interval=3", "grpo.checkpoint-interval=3",
         "grpo.optimizer.learning-rate=1e-3", "grpo.optimizer.warmup-steps=1"));
     o.addAll(List.of(more));
-    return GrpoSettings.from(JobConfig.load("grpo", List.of("grpo"), List.of(), o));
+    return OnlineSettings.from(JobConfig.load("grpo", List.of("grpo"), List.of(), o));
   }
 
   /**

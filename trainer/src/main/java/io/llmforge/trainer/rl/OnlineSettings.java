@@ -6,17 +6,19 @@ import io.llmforge.trainer.optim.OptimizerSettings;
 import java.io.Serializable;
 
 /**
- * The {@code grpo} job's settings ({@code grpo.*}, conf/grpo.conf), validated before any work. Serializable:
- * data-parallel training ships them to every executor.
+ * The online RL jobs' shared settings ({@code grpo.*} in conf/grpo.conf, {@code ppo.*} in conf/ppo.conf: the same keys
+ * under each job's own section), validated before any work. Serializable: data-parallel training ships them to every
+ * executor.
  *
  * @param base          the SFT model: the policy starts from it and it is the frozen KL reference
  * @param steps         sampling rounds; each is {@code innerSteps} optimiser steps on the round's samples
- * @param groupSize     answers sampled per prompt (G): the advantage is a reward's standing in its group
+ * @param groupSize     answers sampled per prompt (G; GRPO: the advantage is a reward's standing in its group)
  * @param noStopPenalty subtracted from the reward of an answer that reaches max-new-tokens without {@code <|end|>}
- * @param beta          weight of the k3 KL to the reference (0: no leash)
+ * @param beta          the KL leash (0: none): GRPO's weight of the k3 KL in the loss, PPO's per-token KL penalty in
+ *                      the reward
  * @param evalPrompts   held-out tasks answered greedily at every eval-interval (accuracy, stop rate)
  */
-public record GrpoSettings(
+public record OnlineSettings(
     String base,
     String output,
     boolean overwrite,
@@ -45,15 +47,20 @@ public record GrpoSettings(
     int workers,
     int exchangeTimeoutSeconds) implements Serializable {
 
-  public static GrpoSettings from(ConfigReader root) {
-    ConfigReader c = root.at("grpo");
+  public static OnlineSettings from(ConfigReader root) {
+    return from(root, "grpo");
+  }
+
+  /** The settings under section {@code job} ({@code grpo} or {@code ppo}). */
+  public static OnlineSettings from(ConfigReader root, String job) {
+    ConfigReader c = root.at(job);
     int steps = c.intIn("steps", 1, Integer.MAX_VALUE);
     int inner = c.intIn("inner-steps", 1, 100);
     OptimizerSettings optimizer = OptimizerSettings.from(c.at("optimizer"), 1, true);
     if (c.at("optimizer").intIn("decay-steps", 0, Integer.MAX_VALUE) == 0) {
       optimizer = optimizer.decayingOver(steps * inner);
     }
-    return new GrpoSettings(
+    return new OnlineSettings(
         c.requiredString("base"),
         c.requiredString("output"),
         c.bool("overwrite"),
@@ -64,7 +71,7 @@ public record GrpoSettings(
         c.at("task").intIn("eval-prompts", 1, 100_000),
         steps,
         c.intIn("prompts-per-step", 1, 1 << 16),
-        c.intIn("group-size", 2, 1024),
+        c.intIn("group-size", job.equals("grpo") ? 2 : 1, 1024), // a group of one has no relative advantage
         c.doubleIn("temperature", 0.01, 5),
         c.intIn("max-new-tokens", 1, 1 << 16),
         c.doubleIn("no-stop-penalty", 0, 100),

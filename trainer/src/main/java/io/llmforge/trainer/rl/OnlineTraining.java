@@ -1,0 +1,360 @@
+package io.llmforge.trainer.rl;
+
+import io.llmforge.pipeline.spark.JobStats;
+import io.llmforge.pipeline.tokenizer.ByteLevelBpe;
+import io.llmforge.pipeline.tokenizer.SpecialTokens;
+import io.llmforge.pipeline.tokenizer.TokenizerJson;
+import io.llmforge.trainer.checkpoint.Checkpoint;
+import io.llmforge.trainer.checkpoint.RunFolder;
+import io.llmforge.trainer.checkpoint.TrainerState;
+import io.llmforge.trainer.data.TokenBatches;
+import io.llmforge.trainer.distributed.DataParallel;
+import io.llmforge.trainer.distributed.GradientAveraging;
+import io.llmforge.trainer.distributed.WorkerGroup;
+import io.llmforge.trainer.engine.Backend;
+import io.llmforge.trainer.engine.GptConfig;
+import io.llmforge.trainer.engine.GptEngine;
+import io.llmforge.trainer.engine.LoraSettings;
+import io.llmforge.trainer.generate.Generator;
+import io.llmforge.trainer.generate.Sampler;
+import io.llmforge.trainer.loop.Trainer;
+import io.llmforge.trainer.metrics.TrainingLog;
+import io.llmforge.trainer.preference.AnswerLogProbs;
+import io.llmforge.trainer.sft.ChatTemplate;
+import io.llmforge.trainer.sft.Message;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.SparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * What the online RL trainers (GRPO, PPO) share, as TRL's trainers share their base: the policy (from the SFT model)
+ * and the frozen SFT model as the KL reference, resume, rounds of sampling on the KV cache (temperature,
+ * max-new-tokens, stop at {@code <|end|>}) rewarded by the task's exact-match checker (minus {@code no-stop-penalty}
+ * for an answer that never stops), the held-out greedy evaluation, logging, checkpoints and data parallelism. Each
+ * algorithm ({@link Update}) turns one round's samples into optimiser steps.
+ *
+ * <p>Sampling is seeded by (seed, round, worker), so a resumed run draws exactly what the uninterrupted one drew.
+ * Data-parallel: each worker samples its own prompts; gradients are all-reduced.
+ */
+final class OnlineTraining {
+  private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+  private static final long EVAL_SEED = 0x5eed_e7a1L;
+
+  private OnlineTraining() {}
+
+  /** One algorithm's part: the policy's extra heads and the update on one round's samples. */
+  interface Update extends java.io.Serializable {
+    /** The job's name ({@code grpo}, {@code ppo}): its settings' section and the prefix of its console lines. */
+    String job();
+
+    /** Scalar heads the policy engine carries besides the LM head (PPO's value head). */
+    List<String> heads();
+
+    /** Its own settings, for the header line. */
+    String describe();
+
+    /**
+     * The round's optimiser steps on {@code samples} (every worker calls it alike): the last step's result and the
+     * round's metrics (already summed over workers).
+     */
+    RoundResult optimise(List<Sample> samples, Context c);
+  }
+
+  /** What an update works with: the trainer, the worker group and both models' log-prob readers. */
+  record Context(Trainer trainer, WorkerGroup group, GptEngine policyEngine, AnswerLogProbs policy,
+      AnswerLogProbs reference) {}
+
+  record RoundResult(Trainer.StepResult step, Map<String, Object> metrics) {}
+
+  static JobStats run(SparkSession spark, OnlineSettings s, Update update, PrintStream console) {
+    Path base = Checkpoint.resolve(Path.of(s.base()), console);
+    check(s, base, update.job());
+    Path out = Path.of(s.output());
+    Optional<JobStats> skipped = RunFolder.open(update.job(), out, s.overwrite(), s.resume(), s.optimizerSteps(), console);
+    if (skipped.isPresent()) {
+      return skipped.get();
+    }
+    try {
+      Files.copy(Checkpoint.tokenizerFile(base), out.resolve(Checkpoint.TOKENIZER),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + out.resolve(Checkpoint.TOKENIZER), e);
+    }
+    long t0 = System.nanoTime();
+    JobStats stats;
+    if (s.workers() == 0) {
+      stats = train(s, update, console, WorkerGroup.single());
+    } else {
+      SparkContext sc = spark.sparkContext();
+      String key = update.job() + ".distributed.workers";
+      DataParallel.requireSlots(sc.master(), s.workers(), key);
+      stats = DataParallel.train(sc, s.workers(), Duration.ofSeconds(s.exchangeTimeoutSeconds()), key,
+          group -> train(s, update, group.rank() == 0 ? System.out : QUIET, group));
+    }
+    stats.put("seconds_this_session", (System.nanoTime() - t0) / 1e9);
+    RunFolder.finish(out, stats);
+    return stats;
+  }
+
+  /** Before any work: the base's adapters merged, and the longest prompt plus the answer within its block. */
+  private static void check(OnlineSettings s, Path base, String job) {
+    LoraSettings adapters = Checkpoint.readLora(base);
+    if (!adapters.equals(LoraSettings.NONE)) {
+      throw new IllegalStateException(job + ".base: " + base + " carries LoRA adapters (" + adapters + "); fold them "
+          + "in first (llmforge sft-merge), so policy and reference start from one set of weights");
+    }
+    ChatTemplate template = template(base, job);
+    int block = Checkpoint.readConfig(base).blockSize();
+    int longest = 0;
+    for (VerifiableTasks.Task t : VerifiableTasks.draw(s.task(), 256, s.taskSize(), s.seed())) {
+      longest = Math.max(longest, prompt(template, t).length);
+    }
+    if (longest + s.maxNewTokens() > block) {
+      throw new IllegalStateException(job + ".max-new-tokens: prompts of up to " + longest + " ids plus "
+          + s.maxNewTokens() + " new tokens do not fit the model's block of " + block);
+    }
+  }
+
+  /** One sampled answer: its row (prompt + answer), prompt length, reward and what it was. */
+  record Sample(int[] row, int promptTokens, double reward, boolean correct, boolean stopped) {
+    int answerTokens() {
+      return row.length - promptTokens;
+    }
+  }
+
+  static JobStats train(OnlineSettings s, Update update, PrintStream console, WorkerGroup group) {
+    String job = update.job();
+    Path out = Path.of(s.output());
+    boolean writer = group.rank() == 0;
+    Path base = Checkpoint.resolve(Path.of(s.base()), QUIET);
+    GptConfig config = Checkpoint.readConfig(base);
+    ChatTemplate template = template(base, job);
+    int padId = template.tokenizer().specialId(SpecialTokens.PAD);
+    LoraSettings lora = s.lora();
+    GptEngine policy = new GptEngine(config, DataType.FLOAT, lora, lora.enabled() ? name -> false : name -> true,
+        update.heads());
+    GptEngine reference = new GptEngine(config, DataType.FLOAT, LoraSettings.NONE, name -> false);
+    Checkpoint.loadWeights(base, reference);
+    Trainer trainer = new Trainer(policy, s.optimizer());
+    TrainerState state;
+    Optional<Path> good = Checkpoint.latestGood(out, QUIET);
+    if (good.isPresent()) {
+      state = Checkpoint.restore(good.get(), policy, trainer.optimizer());
+      if (writer) {
+        console.printf(Locale.ROOT, "%s: resuming %s at step %d%n", job, out, state.step());
+      }
+    } else {
+      Checkpoint.loadWeights(base, policy);
+      state = new TrainerState(0, 0, TokenBatches.Cursor.START, s.seed());
+    }
+    long params = policy.parameters().count();
+    if (writer) {
+      console.println(job + ": " + Backend.describe());
+      console.printf(Locale.ROOT, "%s: policy and reference from %s, %s; %s: %,d of %,d parameters train%n", job, base,
+          config, lora.enabled() ? "LoRA rank " + lora.rank() : "full", policy.parameters().trainableCount(), params);
+      console.printf(Locale.ROOT, "%s: %s tasks (size %d), %d rounds of %d prompts x %d answers%s, %d optimiser "
+          + "step(s) each; temperature %s, %s%n", job, s.task().name().toLowerCase(Locale.ROOT),
+          s.taskSize(), s.steps(), s.promptsPerStep() * group.size(), s.groupSize(),
+          group.size() > 1 ? " (" + group.size() + " workers)" : "", s.innerSteps(), s.temperature(),
+          update.describe());
+    }
+    Generator sampler = new Generator(policy, new Sampler(s.temperature(), 0, 1.0), s.seed());
+    Generator greedy = new Generator(policy, Sampler.greedy(), s.seed());
+    Context context = new Context(trainer, group, policy, new AnswerLogProbs(policy, padId),
+        new AnswerLogProbs(reference, padId));
+    List<VerifiableTasks.Task> heldOut = VerifiableTasks.draw(s.task(), s.evalPrompts(), s.taskSize(),
+        s.seed() ^ EVAL_SEED);
+    TrainingLog log = new TrainingLog(out, console, config, params, s.peakTflops() * group.size(),
+        s.optimizerSteps(), s.logInterval(), state.step());
+    if (writer) {
+      log.metrics().truncateAfter(good.isPresent() ? state.step() : -1);
+    }
+    long tokens = state.tokensSeen();
+    Map<String, Double> first = null;
+    Map<String, Double> last = null;
+    if (trainer.step() == 0) {
+      first = last = evaluate(greedy, template, heldOut, s, group);
+      report(writer, log, console, job, 0, first);
+    }
+    double lastLoss = Double.NaN;
+    while (trainer.step() < s.optimizerSteps()) {
+      long round = trainer.step() / s.innerSteps();
+      List<VerifiableTasks.Task> tasks = VerifiableTasks.draw(s.task(), s.promptsPerStep(), s.taskSize(),
+          mix(s.seed(), round, group.rank()));
+      sampler.reseed(mix(s.seed() + 1, round, group.rank()));
+      List<Sample> samples = sample(sampler, template, tasks, s);
+      RoundResult result = update.optimise(samples, context);
+      lastLoss = result.step().loss();
+      double[] rewards = samples.stream().mapToDouble(Sample::reward).toArray();
+      double[] stats = new double[] {samples.size(), Arrays.stream(rewards).sum(),
+          Arrays.stream(rewards).map(r -> r * r).sum(), samples.stream().filter(Sample::correct).count(),
+          samples.stream().filter(Sample::stopped).count(), samples.stream().mapToInt(Sample::answerTokens).sum(),
+          samples.stream().mapToInt(x -> x.row().length).sum()};
+      double[] all = GradientAveraging.sum(stats, group);
+      double n = all[0];
+      double meanReward = all[1] / n;
+      long roundTokens = Math.round(all[6]);
+      tokens += roundTokens;
+      Map<String, Object> extra = new LinkedHashMap<>();
+      extra.put("reward", meanReward);
+      extra.put("reward_std", Math.sqrt(Math.max(0, all[2] / n - meanReward * meanReward)));
+      extra.put("accuracy", all[3] / n);
+      extra.put("stop_rate", all[4] / n);
+      extra.put("completion_length", all[5] / n);
+      extra.putAll(result.metrics());
+      if (writer) {
+        log.step(result.step(), roundTokens, tokens, Double.NaN, extra);
+      }
+      long step = trainer.step();
+      long rounds = step / s.innerSteps();
+      if (rounds % s.evalInterval() == 0 || step == s.optimizerSteps()) {
+        last = evaluate(greedy, template, heldOut, s, group);
+        report(writer, log, console, job, step, last);
+      }
+      if (writer && (rounds % s.checkpointInterval() == 0 || step == s.optimizerSteps())) {
+        Checkpoint.save(out, policy, trainer.optimizer(), new TrainerState(step, tokens, TokenBatches.Cursor.START,
+            s.seed()), out.resolve(Checkpoint.TOKENIZER), s.keepLast());
+      }
+    }
+    if (last == null) {
+      last = evaluate(greedy, template, heldOut, s, group);
+    }
+    if (writer) {
+      log.finish();
+    }
+    JobStats stats = new JobStats()
+        .put("output", out.toString())
+        .put("base", base.toString())
+        .put("task", s.task().name().toLowerCase(Locale.ROOT))
+        .put("parameters", params)
+        .put("lora_rank", lora.rank())
+        .put("beta", s.beta())
+        .put("rounds", trainer.step() / s.innerSteps())
+        .put("steps", trainer.step())
+        .put("tokens_seen", tokens)
+        .put("train_loss", Double.isNaN(lastLoss) ? null : lastLoss)
+        .put("workers", group.size());
+    if (first != null) {
+      first.forEach((k, v) -> stats.put("eval_" + k + "_at_start", v));
+    }
+    last.forEach((k, v) -> stats.put("eval_" + k, v));
+    return stats;
+  }
+
+  /** {@code groupSize} answers per task, sampled in one batched generation; rewards by the checker. */
+  static List<Sample> sample(Generator generator, ChatTemplate template, List<VerifiableTasks.Task> tasks,
+      OnlineSettings s) {
+    List<int[]> prompts = new ArrayList<>();
+    for (VerifiableTasks.Task t : tasks) {
+      int[] p = prompt(template, t);
+      for (int g = 0; g < s.groupSize(); g++) {
+        prompts.add(p);
+      }
+    }
+    List<int[]> rows = generator.generate(prompts, s.maxNewTokens(), template.stopIds());
+    List<Sample> out = new ArrayList<>(rows.size());
+    for (int i = 0; i < rows.size(); i++) {
+      int[] row = rows.get(i);
+      int p = prompts.get(i).length;
+      boolean stopped = row.length > p && template.stopIds().contains(row[row.length - 1]);
+      boolean correct = stopped && tasks.get(i / s.groupSize()).correct(template.answer(row, p));
+      double reward = (correct ? 1 : 0) - (stopped ? 0 : s.noStopPenalty());
+      out.add(new Sample(row, p, reward, correct, stopped));
+    }
+    return out;
+  }
+
+  /** Greedy answers to the held-out tasks (this worker's share): accuracy and stop rate over all workers. */
+  static Map<String, Double> evaluate(Generator greedy, ChatTemplate template, List<VerifiableTasks.Task> tasks,
+      OnlineSettings s, WorkerGroup group) {
+    List<VerifiableTasks.Task> mine = new ArrayList<>();
+    for (int i = group.rank(); i < tasks.size(); i += group.size()) {
+      mine.add(tasks.get(i));
+    }
+    double correct = 0;
+    double stopped = 0;
+    if (!mine.isEmpty()) {
+      List<int[]> prompts = mine.stream().map(t -> prompt(template, t)).toList();
+      List<int[]> rows = greedy.generate(prompts, s.maxNewTokens(), template.stopIds());
+      for (int i = 0; i < rows.size(); i++) {
+        int[] row = rows.get(i);
+        int p = prompts.get(i).length;
+        boolean stop = row.length > p && template.stopIds().contains(row[row.length - 1]);
+        stopped += stop ? 1 : 0;
+        correct += stop && mine.get(i).correct(template.answer(row, p)) ? 1 : 0;
+      }
+    }
+    double[] all = GradientAveraging.sum(new double[] {correct, stopped}, group);
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("accuracy", all[0] / tasks.size());
+    m.put("stop_rate", all[1] / tasks.size());
+    return m;
+  }
+
+  private static void report(boolean writer, TrainingLog log, PrintStream console, String job, long step,
+      Map<String, Double> e) {
+    if (!writer) {
+      return;
+    }
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("step", step);
+    e.forEach((k, v) -> line.put("eval/" + k, v));
+    log.metrics().append(line);
+    console.printf(Locale.ROOT, "%s: step %d held-out greedy accuracy %.3f, stop rate %.3f%n", job, step,
+        e.get("accuracy"), e.get("stop_rate"));
+  }
+
+  /** {@code d} multiplied by {@code scale} in place (the trainer's 1 / global sample count); returns it. */
+  static double[][] scaled(double[][] d, double scale) {
+    for (double[] row : d) {
+      for (int t = 0; t < row.length; t++) {
+        row[t] *= scale;
+      }
+    }
+    return d;
+  }
+
+  /** The per-token answer log-probs of {@code batch} under {@code logps}' model (its forward stays for a backward). */
+  static double[][] tokenLogps(AnswerLogProbs logps, List<Sample> batch) {
+    List<int[]> rows = batch.stream().map(Sample::row).toList();
+    int[] prompts = batch.stream().mapToInt(Sample::promptTokens).toArray();
+    logps.forward(rows, prompts);
+    return logps.perToken();
+  }
+
+  static int[] prompt(ChatTemplate template, VerifiableTasks.Task t) {
+    return template.prompt(List.of(Message.user(t.prompt())));
+  }
+
+  private static ChatTemplate template(Path checkpoint, String job) {
+    Path file = Checkpoint.tokenizerFile(checkpoint);
+    try {
+      ByteLevelBpe bpe = TokenizerJson.read(Files.readAllBytes(file));
+      return new ChatTemplate(bpe);
+    } catch (IOException e) {
+      throw new UncheckedIOException(job + ".base: cannot read " + file, e);
+    }
+  }
+
+  /** A seed for (seed, round, worker): SplitMix64's finaliser over their sum, so neighbours differ in every bit. */
+  static long mix(long seed, long round, int rank) {
+    long z = seed + 0x9E3779B97F4A7C15L * (round + 1) + 0xBF58476D1CE4E5B9L * (rank + 1);
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+}
