@@ -17,6 +17,8 @@ import java.io.Serializable;
  * @param beta          the KL leash (0: none): GRPO's weight of the k3 KL in the loss, PPO's per-token KL penalty in
  *                      the reward
  * @param evalPrompts   held-out tasks answered greedily at every eval-interval (accuracy, stop rate)
+ * @param rewardKind    where the rewards come from: the task's checker or a reward model ({@link Rewards})
+ * @param rewardModel   the reward model's folder (rm-train's output: its current version), for reward-model
  */
 public record OnlineSettings(
     String base,
@@ -27,6 +29,8 @@ public record OnlineSettings(
     VerifiableTasks.Kind task,
     int taskSize,
     int evalPrompts,
+    Rewards.Kind rewardKind,
+    String rewardModel,
     int steps,
     int promptsPerStep,
     int groupSize,
@@ -69,6 +73,8 @@ public record OnlineSettings(
         c.at("task").enumValue("kind", VerifiableTasks.Kind.class),
         c.at("task").intIn("size", 1, 6),
         c.at("task").intIn("eval-prompts", 1, 100_000),
+        c.at("reward").enumValue("kind", Rewards.Kind.class),
+        c.at("reward").string("model"),
         steps,
         c.intIn("prompts-per-step", 1, 1 << 16),
         c.intIn("group-size", job.equals("grpo") ? 2 : 1, 1024), // a group of one has no relative advantage

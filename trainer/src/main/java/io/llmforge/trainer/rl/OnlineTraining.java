@@ -112,6 +112,16 @@ final class OnlineTraining {
 
   /** Before any work: the base's adapters merged, and the longest prompt plus the answer within its block. */
   private static void check(OnlineSettings s, Path base, String job) {
+    if (s.rewardKind() == Rewards.Kind.REWARD_MODEL) {
+      if (s.rewardModel().isBlank()) {
+        throw new IllegalStateException(job + ".reward.model: required when " + job + ".reward.kind = reward-model");
+      }
+      Path rm = Path.of(s.rewardModel());
+      if (!java.nio.file.Files.isDirectory(rm)) {
+        throw new IllegalStateException(job + ".reward.model: " + rm + " is not a folder");
+      }
+      Checkpoint.resolve(io.llmforge.trainer.reward.RewardModel.version(rm), QUIET); // a current, readable version
+    }
     LoraSettings adapters = Checkpoint.readLora(base);
     if (!adapters.equals(LoraSettings.NONE)) {
       throw new IllegalStateException(job + ".base: " + base + " carries LoRA adapters (" + adapters + "); fold them "
@@ -172,6 +182,7 @@ final class OnlineTraining {
           group.size() > 1 ? " (" + group.size() + " workers)" : "", s.innerSteps(), s.temperature(),
           update.describe());
     }
+    Rewards rewarder = Rewards.of(s, QUIET);
     Generator sampler = new Generator(policy, new Sampler(s.temperature(), 0, 1.0), s.seed());
     Generator greedy = new Generator(policy, Sampler.greedy(), s.seed());
     Context context = new Context(trainer, group, policy, new AnswerLogProbs(policy, padId),
@@ -196,7 +207,7 @@ final class OnlineTraining {
       List<VerifiableTasks.Task> tasks = VerifiableTasks.draw(s.task(), s.promptsPerStep(), s.taskSize(),
           mix(s.seed(), round, group.rank()));
       sampler.reseed(mix(s.seed() + 1, round, group.rank()));
-      List<Sample> samples = sample(sampler, template, tasks, s);
+      List<Sample> samples = sample(sampler, template, tasks, s, rewarder);
       RoundResult result = update.optimise(samples, context);
       lastLoss = result.step().loss();
       double[] rewards = samples.stream().mapToDouble(Sample::reward).toArray();
@@ -257,23 +268,33 @@ final class OnlineTraining {
 
   /** {@code groupSize} answers per task, sampled in one batched generation; rewards by the checker. */
   static List<Sample> sample(Generator generator, ChatTemplate template, List<VerifiableTasks.Task> tasks,
-      OnlineSettings s) {
+      OnlineSettings s, Rewards rewards) {
     List<int[]> prompts = new ArrayList<>();
+    List<VerifiableTasks.Task> perAnswer = new ArrayList<>();
     for (VerifiableTasks.Task t : tasks) {
       int[] p = prompt(template, t);
       for (int g = 0; g < s.groupSize(); g++) {
         prompts.add(p);
+        perAnswer.add(t);
       }
     }
     List<int[]> rows = generator.generate(prompts, s.maxNewTokens(), template.stopIds());
-    List<Sample> out = new ArrayList<>(rows.size());
+    boolean[] stopped = new boolean[rows.size()];
+    boolean[] correct = new boolean[rows.size()];
+    List<String> answers = new ArrayList<>(rows.size());
     for (int i = 0; i < rows.size(); i++) {
       int[] row = rows.get(i);
       int p = prompts.get(i).length;
-      boolean stopped = row.length > p && template.stopIds().contains(row[row.length - 1]);
-      boolean correct = stopped && tasks.get(i / s.groupSize()).correct(template.answer(row, p));
-      double reward = (correct ? 1 : 0) - (stopped ? 0 : s.noStopPenalty());
-      out.add(new Sample(row, p, reward, correct, stopped));
+      stopped[i] = row.length > p && template.stopIds().contains(row[row.length - 1]);
+      String answer = template.answer(row, p);
+      answers.add(answer);
+      correct[i] = stopped[i] && perAnswer.get(i).correct(answer);
+    }
+    double[] scores = rewards.score(perAnswer, answers, correct);
+    List<Sample> out = new ArrayList<>(rows.size());
+    for (int i = 0; i < rows.size(); i++) {
+      double reward = scores[i] - (stopped[i] ? 0 : s.noStopPenalty());
+      out.add(new Sample(rows.get(i), prompts.get(i).length, reward, correct[i], stopped[i]));
     }
     return out;
   }

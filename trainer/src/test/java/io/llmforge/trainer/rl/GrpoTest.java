@@ -195,6 +195,43 @@ class GrpoTest {
         + "split over the workers give the single process's figure");
   }
 
+  /**
+   * reward.kind = reward-model: the round's rewards are the reward model's scores of each sampled answer to its
+   * prompt (checked against scoring the same answers directly), and the run trains on them.
+   */
+  @Test
+  void rewardsCanComeFromARewardModel(@TempDir Path dir) {
+    Path checkpoint = Checkpoint.resolve(sft, QUIET);
+    GptEngine head = io.llmforge.trainer.reward.RewardModel.newEngine(Checkpoint.readConfig(checkpoint),
+        io.llmforge.trainer.engine.LoraSettings.NONE);
+    Checkpoint.loadWeights(checkpoint, head);
+    head.headWeight(io.llmforge.trainer.reward.RewardModel.HEAD).assign(org.nd4j.linalg.factory.Nd4j.rand(
+        org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, Checkpoint.readConfig(checkpoint).nEmbd()).subi(0.5));
+    Path rm = dir.resolve("rm");
+    Checkpoint.save(rm, head, new io.llmforge.trainer.optim.AdamW(OptimizerSettings.nanoGptShakespeare(),
+        head.parameters()), new io.llmforge.trainer.checkpoint.TrainerState(0, 0,
+        io.llmforge.trainer.data.TokenBatches.Cursor.START, 1), Checkpoint.tokenizerFile(checkpoint), 1);
+    OnlineSettings s = settings(dir.resolve("grpo"), "grpo.steps=2", "grpo.reward.kind=reward-model",
+        "grpo.reward.model=\"" + rm + "\"");
+    io.llmforge.trainer.reward.RewardModel model = io.llmforge.trainer.reward.RewardModel.load(rm, QUIET);
+    ChatTemplate template = TestTokenizers.template();
+    GptEngine policy = SftMerge.load(sft, QUIET);
+    List<VerifiableTasks.Task> tasks = VerifiableTasks.draw(VerifiableTasks.Kind.ADDITION, 3, 1, 4);
+    List<OnlineTraining.Sample> samples = OnlineTraining.sample(new io.llmforge.trainer.generate.Generator(policy,
+        new io.llmforge.trainer.generate.Sampler(1.0, 0, 1.0), 7), template, tasks, s, Rewards.of(s, QUIET));
+    for (int i = 0; i < samples.size(); i++) {
+      OnlineTraining.Sample x = samples.get(i);
+      String answer = template.answer(x.row(), x.promptTokens());
+      double expected = model.forward(List.of(model.row(List.of(Message.user(tasks.get(i / s.groupSize())
+          .prompt())), answer)))[0] - (x.stopped() ? 0 : s.noStopPenalty());
+      assertEquals(expected, x.reward(), 1e-5, "answer " + i + " '" + answer + "'");
+    }
+    JobStats run = GrpoTraining.run(SftFixtures.spark(), s, QUIET);
+    assertEquals(2L, ((Number) run.get("rounds")).longValue());
+    assertTrue(new MetricsLog(dir.resolve("grpo").resolve(MetricsLog.FILE)).read().stream()
+        .anyMatch(l -> l.containsKey("reward") && ((Number) l.get("reward")).doubleValue() != 0), "RM rewards");
+  }
+
   static List<Object> losses(Path run) {
     return new MetricsLog(run.resolve(MetricsLog.FILE)).read().stream().filter(l -> l.containsKey("loss"))
         .map(l -> l.get("step") + ":" + l.get("loss") + ":" + l.get("reward")).map(Object.class::cast).toList();
