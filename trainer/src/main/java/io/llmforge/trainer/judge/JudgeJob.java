@@ -1,7 +1,10 @@
 package io.llmforge.trainer.judge;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -103,7 +106,12 @@ public final class JudgeJob {
 
   /** The job with the judge's backends: the endpoint client, or a checkpoint (constrained or free). */
   public static JobStats run(SparkSession spark, JudgeSettings s) {
-    return run(spark, s, CheckpointJudge.backends(s.constrained()));
+    return run(spark, s, backends(s));
+  }
+
+  /** What each task asks: the endpoint client, or the checkpoint the settings name (constrained or free). */
+  public static RephraseBackends.Factory backends(JudgeSettings s) {
+    return CheckpointJudge.backends(s.constrained());
   }
 
   public static JobStats run(SparkSession spark, JudgeSettings s, RephraseBackends.Factory backends) {
@@ -159,18 +167,25 @@ public final class JudgeJob {
       decisions.filter(col("preference").isNotNull()).select("preference").coalesce(1).write()
           .text(out.stagingPath(PREFERENCES));
 
+      // the figures in as few passes as the persisted tables allow
       long rows = pairs.count();
-      long judgedPairs = decisions.count();
-      long kept = decisions.filter(col("preference").isNotNull()).count();
+      Row d = decisions.agg(count(lit(1)), sum(when(col("preference").isNotNull(), 1).otherwise(0)),
+          sum(verdictIs(Verdict.A)), sum(verdictIs(Verdict.B)), sum(verdictIs(Verdict.TIE)),
+          sum(verdictIs(Verdict.UNPARSEABLE)), sum(verdictIs(Verdict.FAILED))).first();
+      long judgedPairs = d.getLong(0);
+      long kept = d.isNullAt(1) ? 0 : d.getLong(1);
+      Map<String, Long> verdicts = new LinkedHashMap<>();
+      for (Verdict v : Verdict.values()) {
+        verdicts.put(v.name(), d.isNullAt(2 + v.ordinal()) ? 0 : d.getLong(2 + v.ordinal()));
+      }
       Map<String, Long> rejectsByReason = InputRows.countByReason(rejects);
       long rejected = rejectsByReason.values().stream().mapToLong(Long::longValue).sum();
       if (kept + rejected != rows) {
         throw new IllegalStateException("row accounting is off: " + rows + " in, " + kept + " preferences, "
             + rejected + " rejected");
       }
-      Map<String, Long> verdicts = verdictCounts(decisions);
-      long firstPosition = verdicts.getOrDefault(Verdict.A.name(), 0L);
-      long decided = firstPosition + verdicts.getOrDefault(Verdict.B.name(), 0L);
+      long firstPosition = verdicts.get(Verdict.A.name());
+      long decided = firstPosition + verdicts.get(Verdict.B.name());
       long disagreed = rejectsByReason.getOrDefault(PairJudgement.DISAGREEMENT, 0L);
       String inboxFile = kept == 0 ? null : publish(hadoop, out.stagingPath(PREFERENCES), s.inbox(), inboxName);
       long sentCount = sent.values().stream().mapToLong(Long::longValue).sum();
@@ -266,17 +281,10 @@ public final class JudgeJob {
     }
   }
 
-  /** How often each verdict came back, over both orders of every pair. */
-  private static Map<String, Long> verdictCounts(Dataset<Row> decisions) {
-    Map<String, Long> out = new LinkedHashMap<>();
-    for (Verdict v : Verdict.values()) {
-      out.put(v.name(), 0L);
-    }
-    Dataset<Row> both = decisions.select(col("verdict_ab").as("v")).union(decisions.select(col("verdict_ba").as("v")));
-    for (Row r : both.groupBy("v").count().collectAsList()) {
-      out.put(r.getString(0), r.getLong(1));
-    }
-    return out;
+  /** 1 for each order of a pair whose verdict is {@code v}: summed, how often each verdict came back. */
+  private static org.apache.spark.sql.Column verdictIs(Verdict v) {
+    return when(col("verdict_ab").equalTo(v.name()), 1).otherwise(0)
+        .plus(when(col("verdict_ba").equalTo(v.name()), 1).otherwise(0));
   }
 
   private static scala.collection.Seq<String> using(String column) {
