@@ -95,6 +95,7 @@ public final class BestOfNJob {
       return new JobStats().put("skipped", true).put("output", s.output());
     }
     long t0 = System.nanoTime();
+    s.checkModels();
     // resolved once here, so every task samples and scores with the same checkpoints; loading them fails now, before
     // any work, on a missing or corrupt model
     Path policy = Checkpoint.resolve(Path.of(s.policy()), System.err);

@@ -1,5 +1,6 @@
 package io.llmforge.trainer.bestofn;
 
+import io.llmforge.pipeline.config.ConfigError;
 import io.llmforge.pipeline.config.ConfigReader;
 import io.llmforge.trainer.generate.Sampler;
 import io.llmforge.trainer.sft.ConversationFormat;
@@ -25,20 +26,23 @@ public record BestOfNSettings(List<String> input, ConversationFormat format, Str
     if (input.isEmpty()) {
       throw c.error("input", "is empty; list prompt files or folders (conversations, or rows with a \"prompt\")");
     }
-    return new BestOfNSettings(input, c.enumValue("format", ConversationFormat.class), folder(c, "policy"),
-        folder(c, "reward-model"), c.requiredString("output"), c.bool("overwrite"), c.intIn("n", 1, 1024),
+    return new BestOfNSettings(input, c.enumValue("format", ConversationFormat.class), c.requiredString("policy"),
+        c.requiredString("reward-model"), c.requiredString("output"), c.bool("overwrite"), c.intIn("n", 1, 1024),
         c.doubleIn("temperature", 0.01, 5), c.intIn("top-k", 0, 1 << 20), c.doubleIn("top-p", 1e-6, 1),
         c.intIn("max-new-tokens", 1, 1 << 16), c.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE),
         c.bool("require-stop"), c.intIn("rm-batch-size", 1, 4096), c.intIn("output-partitions", 1, 100_000));
   }
 
-  /** A model folder that must exist now, so a typo fails before Spark starts. */
-  private static String folder(ConfigReader c, String key) {
-    String path = c.requiredString(key);
-    if (!Files.isDirectory(Path.of(path))) {
-      throw c.error(key, "is not a folder: " + path);
+  /**
+   * Fails naming the key when a model folder is missing: checked when the job starts rather than here, since in
+   * {@code llmforge run} the models are made by earlier steps of the same run.
+   */
+  public void checkModels() {
+    for (String[] kv : new String[][] {{"policy", policy}, {"reward-model", rewardModel}}) {
+      if (!Files.isDirectory(Path.of(kv[1]))) {
+        throw new ConfigError("best-of-n." + kv[0] + ": " + kv[1] + " is not a folder");
+      }
     }
-    return path;
   }
 
   public Sampler sampler() {

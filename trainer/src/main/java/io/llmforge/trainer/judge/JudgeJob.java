@@ -121,6 +121,7 @@ public final class JudgeJob {
       return new JobStats().put("skipped", true).put("output", s.output());
     }
     long t0 = System.nanoTime();
+    s.checkModel();
     List<String> json = new ArrayList<>();
     List<String> parquet = new ArrayList<>();
     InputRows.list(hadoop, "judge.input", s.input(), json, parquet);

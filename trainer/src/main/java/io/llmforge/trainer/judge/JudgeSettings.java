@@ -1,5 +1,6 @@
 package io.llmforge.trainer.judge;
 
+import io.llmforge.pipeline.config.ConfigError;
 import io.llmforge.pipeline.config.ConfigReader;
 import io.llmforge.pipeline.rephrase.BackendSettings;
 import io.llmforge.pipeline.rephrase.Secret;
@@ -59,14 +60,21 @@ public record JudgeSettings(List<String> input, String output, boolean overwrite
   private static BackendSettings checkpoint(ConfigReader c) {
     ConfigReader k = c.at("checkpoint");
     String path = k.requiredString("path");
-    if (!Files.isDirectory(Path.of(path))) {
-      throw k.error("path", "is not a folder: " + path);
-    }
     String absolute = Path.of(path).toAbsolutePath().normalize().toString();
     String model = "llmforge:" + absolute + (k.bool("constrained") ? "#constrained" : "");
     return new BackendSettings(BackendSettings.Kind.CHECKPOINT, "", model, new Secret(""),
         k.doubleIn("temperature", 0.0, 2.0), k.intIn("max-tokens", 1, 1_000_000), Duration.ZERO,
         c.intIn("concurrency", 1, 1024), 0, 0, Duration.ZERO, Duration.ZERO, absolute);
+  }
+
+  /**
+   * Fails naming the key when the checkpoint judge's folder is missing: checked when the job starts, since in
+   * {@code llmforge run} the model is made by an earlier step.
+   */
+  public void checkModel() {
+    if (backend.kind() == BackendSettings.Kind.CHECKPOINT && !Files.isDirectory(Path.of(backend.checkpoint()))) {
+      throw new ConfigError("judge.checkpoint.path: " + backend.checkpoint() + " is not a folder");
+    }
   }
 
   /** The judge model's name as the cache and stats name it. */
