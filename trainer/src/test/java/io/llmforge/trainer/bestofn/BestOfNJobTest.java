@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llmforge.pipeline.config.JobConfig;
 import io.llmforge.pipeline.spark.JobStats;
+import io.llmforge.trainer.judge.CandidatePair;
 import io.llmforge.trainer.sft.BadConversation;
 import io.llmforge.trainer.sft.ConversationFormat;
 import io.llmforge.trainer.sft.Message;
@@ -71,8 +72,16 @@ class BestOfNJobTest {
       assertEquals(Message.ASSISTANT, m.get(m.size() - 1).role());
       assertTrue(m.stream().noneMatch(x -> x.content().equals("an old answer, dropped")));
     }
-    long pairs = stats.getLong("pairs");
-    assertEquals(pairs, spark.read().parquet(out.resolve(BestOfNJob.PAIRS).toString()).count());
+    // pairs/ is what the judge reads: the favourite first
+    List<String> pairs = spark.read().parquet(out.resolve(BestOfNJob.PAIRS).toString()).toJSON().collectAsList();
+    assertEquals(stats.getLong("pairs"), pairs.size());
+    for (String json : pairs) {
+      var row = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+      CandidatePair pair = CandidatePair.parse(row);
+      assertEquals(chosen.get(row.path("id").asText()).<Double>getAs("reward"), row.path("rewards").get(0).asDouble());
+      assertTrue(row.path("rewards").get(0).asDouble() >= row.path("rewards").get(1).asDouble(), json);
+      assertEquals(Message.USER, pair.prompt().get(pair.prompt().size() - 1).role());
+    }
   }
 
   private static Map<String, Row> rows(SparkSession spark, Path folder) {
