@@ -14,7 +14,6 @@ import io.llmforge.pipeline.spark.JobStats;
 import io.llmforge.trainer.checkpoint.Checkpoint;
 import io.llmforge.trainer.reward.RewardModel;
 import io.llmforge.trainer.sft.BadConversation;
-import io.llmforge.trainer.sft.ConversationFormat;
 import io.llmforge.trainer.sft.InputRows;
 import io.llmforge.trainer.sft.Message;
 import io.llmforge.trainer.sft.RawRow;
