@@ -8,5 +8,5 @@ import picocli.CommandLine.Command;
     subcommands = {ExtractBenchCommand.class, DedupBenchCommand.class, ClassifyBenchCommand.class,
         TokenizerBenchCommand.class, PretrainBenchCommand.class, GenerateBenchCommand.class,
         EmbeddingBenchCommand.class, SftBenchCommand.class, RmBenchCommand.class, DpoBenchCommand.class,
-        KtoBenchCommand.class, GrpoBenchCommand.class, ServeBenchCommand.class})
+        KtoBenchCommand.class, GrpoBenchCommand.class, BestOfNBenchCommand.class, ServeBenchCommand.class})
 final class BenchCommand {}

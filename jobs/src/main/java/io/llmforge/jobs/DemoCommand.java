@@ -51,6 +51,8 @@ final class DemoCommand implements Callable<Integer> {
   static final String CONVERSATIONS = "conversations";
   static final String PREFERENCES = "preferences";
   static final String ANSWERS = "answers.jsonl";
+  /** What best-of-n answers. */
+  static final String PROMPTS = "prompts.jsonl";
   /** Where the demo exports its final model for Hugging Face transformers. */
   static final String EXPORT = "export/hf";
   /** When the demo's first batch of preferences was "collected". */
@@ -112,6 +114,12 @@ final class DemoCommand implements Callable<Integer> {
           + "(KTO's kind) and %d broken rows under %s%n", preferences, preferences / 2, DemoPreferences.BROKEN,
           dir.resolve(PREFERENCES));
     }
+    if (steps.contains("best-of-n")) {
+      DemoConversations.Summary prompts = new DemoConversations(seed + 3).writePrompts(dir.resolve(PROMPTS),
+          config.intIn("demo.prompts", 1, 1_000_000));
+      System.out.printf("demo: generated %d prompts for best-of-n (and %d rows that are no prompt) in %s%n",
+          prompts.rows(), prompts.broken(), dir.resolve(PROMPTS));
+    }
     SparkSession spark = Spark.session(config, "llmforge-demo");
     Map<String, JobStats> results = Flow.run(spark, config, steps);
     if (steps.contains("pretrain")) {
@@ -162,8 +170,12 @@ final class DemoCommand implements Callable<Integer> {
 
     DemoPreferences.write(dir.resolve(PREFERENCES).resolve("batch-2.jsonl"), preferences, seed + 1,
         FIRST_BATCH.plus(Duration.ofDays(1)), false);
-    System.out.printf("demo: %d new preference pairs landed in %s; rm-retrain runs (as an hourly cron job would):%n",
-        preferences, dir.resolve(PREFERENCES));
+    JobStats judged = results.get("judge");
+    String judge = judged == null || judged.get("inbox_file") == null ? "" : String.format(Locale.ROOT,
+        " (next to the judge's %s ai-judge pairs, %s)", judged.get("preferences"),
+        Path.of(java.net.URI.create(judged.get("inbox_file").toString())).getFileName());
+    System.out.printf("demo: %d new preference pairs landed in %s%s; rm-retrain runs (as an hourly cron job "
+        + "would):%n", preferences, dir.resolve(PREFERENCES), judge);
     RetrainSettings retrain = RetrainSettings.from(config);
     for (int pass = 1; pass <= 2; pass++) {
       JobStats stats = RewardRetrainJob.run(spark, retrain, System.out);

@@ -25,6 +25,10 @@ import io.llmforge.trainer.preference.DpoTraining;
 import io.llmforge.trainer.preference.KtoSettings;
 import io.llmforge.trainer.preference.KtoTraining;
 import io.llmforge.trainer.rl.OnlineSettings;
+import io.llmforge.trainer.bestofn.BestOfNJob;
+import io.llmforge.trainer.bestofn.BestOfNSettings;
+import io.llmforge.trainer.judge.JudgeJob;
+import io.llmforge.trainer.judge.JudgeSettings;
 import io.llmforge.trainer.rl.GrpoTraining;
 import io.llmforge.trainer.rl.PpoSettings;
 import io.llmforge.trainer.rl.PpoTraining;
@@ -103,7 +107,9 @@ final class Flow {
       new Step<>("dpo", false, null, DpoSettings::from, (spark, s) -> DpoTraining.run(spark, s, System.out)),
       new Step<>("kto", false, null, KtoSettings::from, (spark, s) -> KtoTraining.run(spark, s, System.out)),
       new Step<>("grpo", false, null, OnlineSettings::from, (spark, s) -> GrpoTraining.run(spark, s, System.out)),
-      new Step<>("ppo", false, null, PpoSettings::from, (spark, s) -> PpoTraining.run(spark, s, System.out)));
+      new Step<>("ppo", false, null, PpoSettings::from, (spark, s) -> PpoTraining.run(spark, s, System.out)),
+      new Step<>("best-of-n", false, null, BestOfNSettings::from, BestOfNJob::run),
+      new Step<>("judge", false, null, JudgeSettings::from, JudgeJob::run));
 
   /** The step named {@code section}. */
   static Step<?> step(String section) {
@@ -186,6 +192,24 @@ final class Flow {
       }
       if ((step.section().equals("grpo") || step.section().equals("ppo")) && backbone != null) {
         overrides.add(step.section() + ".base=" + quote(backbone)); // prompts are built in; the policy starts at sft
+      }
+      // best-of-n samples from the SFT model and scores with the run's reward model; the judge compares its pairs,
+      // with the SFT model as the in-process judge when judge.backend = checkpoint
+      if (step.section().equals("best-of-n")) {
+        if (backbone != null) {
+          overrides.add("best-of-n.policy=" + quote(backbone));
+        }
+        if (chosen.contains("rm-train")) {
+          overrides.add("best-of-n.reward-model=" + quote(workdir.resolve("rm-train").toString()));
+        }
+      }
+      if (step.section().equals("judge")) {
+        if (chosen.contains("best-of-n")) {
+          overrides.add("judge.input=[" + quote(workdir.resolve("best-of-n").resolve(BestOfNJob.PAIRS)) + "]");
+        }
+        if (backbone != null) {
+          overrides.add("judge.checkpoint.path=" + quote(backbone));
+        }
       }
       if (step.dataChild() != null) {
         previousData = out + "/" + step.dataChild();

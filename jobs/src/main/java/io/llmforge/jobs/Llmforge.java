@@ -18,7 +18,8 @@ import picocli.CommandLine.ScopeType;
         RephraseCommand.class, TokenizerTrainCommand.class, TokenizeCommand.class,
         PretrainCommand.class, SftPrepareCommand.class, SftCommand.class, SftMergeCommand.class,
         PrefPrepareCommand.class, RmTrainCommand.class, RmRetrainCommand.class, RmScoreCommand.class, DpoCommand.class,
-        KtoCommand.class, GrpoCommand.class, PpoCommand.class, GenerateCommand.class, ChatCommand.class, ServeCommand.class,
+        KtoCommand.class, GrpoCommand.class, PpoCommand.class, BestOfNCommand.class, JudgeCommand.class,
+        GenerateCommand.class, ChatCommand.class, ServeCommand.class,
         ExportCommand.class, RunCommand.class, DemoCommand.class, BenchCommand.class})
 public final class Llmforge {
   /** Where conf/log4j2.properties writes what the console leaves out. */

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.llmforge.trainer.checkpoint.Checkpoint;
 import io.llmforge.trainer.reward.DemoPreferences;
 import io.llmforge.trainer.reward.RewardVersions;
+import io.llmforge.trainer.sft.DemoConversations;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,6 +111,31 @@ class DemoTest {
     assertEquals(5L, ((Number) ppo.get("rounds")).longValue(), ppo.toString());
     assertEquals(10L, ((Number) ppo.get("steps")).longValue(), "two PPO epochs per round: " + ppo);
     assertTrue(ppo.get("base").toString().startsWith(dir.resolve("sft").toString()), "PPO starts from the SFT model");
+    Map<String, Object> best = JobStats.parse(Files.readString(dir.resolve("best-of-n/stats.json")));
+    long prompts = ((Number) best.get("input_rows")).longValue();
+    assertEquals(16L + DemoConversations.BROKEN_PROMPTS, prompts, best.toString());
+    Map<?, ?> notPrompts = (Map<?, ?>) best.get("rejects_by_reason");
+    assertEquals(1L, ((Number) notPrompts.get("turn_order")).longValue(), best.toString());
+    assertEquals(1L, ((Number) notPrompts.get("invalid_json")).longValue(), best.toString());
+    long chosen = ((Number) best.get("chosen")).longValue();
+    assertEquals(prompts, chosen + ((Number) best.get("rejected")).longValue());
+    assertTrue(chosen > 0, "the SFT model's answers end with <|end|>, so best-of-n chooses: " + best);
+    assertTrue(best.get("policy").toString().startsWith(dir.resolve("sft").toString()), "answers come from SFT");
+    assertTrue(best.get("reward_model").toString().startsWith(dir.resolve("rm-train").toString()));
+    Map<String, Object> judged = JobStats.parse(Files.readString(dir.resolve("judge/stats.json")));
+    long pairsJudged = ((Number) judged.get("input_rows")).longValue();
+    assertEquals(((Number) best.get("pairs")).longValue(), pairsJudged, "the judge reads best-of-n's pairs");
+    long agreed = ((Number) judged.get("preferences")).longValue();
+    assertEquals(pairsJudged, agreed + ((Number) judged.get("rejected")).longValue(), judged.toString());
+    assertTrue(judged.get("judge").toString().contains(dir.resolve("sft").toString()), "the SFT model judges");
+    if (agreed > 0) { // rm-retrain's v2 read the judge's file from the inbox with the second batch
+      JsonNode inputs = rm.read(2, RewardVersions.DATA_MANIFEST).path("inputs");
+      boolean read = false;
+      for (JsonNode f : inputs) {
+        read |= f.path("file").asText().contains("/judge-") && f.path("kept").asLong() == agreed;
+      }
+      assertTrue(read, "v2 trained on the judge's " + agreed + " pairs: " + inputs);
+    }
     Path hf = dir.resolve(DemoCommand.EXPORT);
     assertTrue(Files.isRegularFile(hf.resolve("model.safetensors")) && Files.isRegularFile(hf.resolve("config.json")),
         "the demo exports the DPO model for Hugging Face");
@@ -139,6 +165,17 @@ class DemoTest {
     List<String> noSft = Flow.chain(List.of("tokenizer-train", "tokenize", "pretrain", "pref-prepare", "rm-train"),
         Path.of("/w"));
     assertTrue(noSft.contains("rm-train.base=\"/w/pretrain\""), noSft.toString());
+  }
+
+  @Test
+  void flowChainsBestOfNToTheRewardModelAndTheJudgeToItsPairs() {
+    List<String> chain = Flow.chain(List.of("tokenizer-train", "tokenize", "pretrain", "sft-prepare", "sft",
+        "pref-prepare", "rm-train", "best-of-n", "judge"), Path.of("/w"));
+    assertTrue(chain.contains("best-of-n.policy=\"/w/sft\"") && chain.contains("best-of-n.output=\"/w/best-of-n\""),
+        chain.toString());
+    assertTrue(chain.contains("best-of-n.reward-model=\"/w/rm-train\""), chain.toString());
+    assertTrue(chain.contains("judge.input=[\"/w/best-of-n/pairs\"]"), chain.toString());
+    assertTrue(chain.contains("judge.checkpoint.path=\"/w/sft\""), chain.toString());
   }
 
   @Test

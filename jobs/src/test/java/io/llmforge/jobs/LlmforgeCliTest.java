@@ -163,4 +163,69 @@ class LlmforgeCliTest {
     assertEquals(java.time.Duration.ofMinutes(90), RmRetrainCommand.period("90m"));
     assertEquals(java.time.Duration.ofHours(1), RmRetrainCommand.period("PT1H"));
   }
+
+  @Test
+  void bestOfNAndTheJudgeCheckTheirConfigurationBeforeAnyWork(@TempDir Path dir) throws IOException {
+    int[] code = new int[1];
+    Path conf = Files.writeString(dir.resolve("judge.conf"), "judge {\n  input = [x]\n  output = out\n"
+        + "  inbox = inbox\n  backend = checkpoint\n  checkpoint { path = model, constrained = maybe }\n}\n");
+    String err = runCapturingErr(code, "judge", "--conf", conf.toString())[0];
+    assertEquals(2, code[0], err);
+    assertTrue(err.contains("judge.conf: 6") && err.contains("judge.checkpoint.constrained"), err);
+    List<String> judge = List.of("judge", "--set", "judge.input=[x]", "--set", "judge.output=\"" + dir.resolve("out")
+        + "\"", "--set", "judge.inbox=\"" + dir.resolve("inbox") + "\"");
+    err = runCapturingErr(code, plus(judge, "--set", "judge.openai.model=m", "--set", "judge.template=\"{question}\""))[0];
+    assertEquals(2, code[0], err);
+    assertTrue(err.contains("judge.template") && err.contains("{answer_a}"), err);
+    err = runCapturingErr(code, plus(judge))[0];
+    assertEquals(2, code[0], err);
+    assertTrue(err.contains("judge.openai.model"), err);
+    err = runCapturingErr(code, plus(judge, "--set", "judge.backend=checkpoint", "--set",
+        "judge.checkpoint.path=\"" + dir.resolve("no-model") + "\""))[0];
+    assertEquals(2, code[0], err);
+    assertTrue(err.contains("judge.checkpoint.path") && err.contains("no-model"), err);
+
+    List<String> best = List.of("best-of-n", "--set", "best-of-n.input=[x]", "--set", "best-of-n.output=\""
+        + dir.resolve("best") + "\"", "--set", "best-of-n.reward-model=\"" + dir + "\"");
+    err = runCapturingErr(code, plus(best, "--set", "best-of-n.policy=\"" + dir + "\"", "--set", "best-of-n.n=0"))[0];
+    assertEquals(2, code[0], err);
+    assertTrue(err.contains("best-of-n.n") && err.contains("--set"), err);
+    err = runCapturingErr(code, plus(best, "--set", "best-of-n.policy=\"" + dir.resolve("nope") + "\""))[0];
+    assertEquals(2, code[0], err);
+    assertTrue(err.contains("best-of-n.policy") && err.contains("not a folder"), err);
+    assertTrue(!Files.exists(dir.resolve("out")) && !Files.exists(dir.resolve("best")), "nothing was written");
+  }
+
+  @Test
+  void generateBestOfNPrintsTheRewardModelsFavourite(@TempDir Path dir) throws IOException {
+    Path base = TinyModels.base(dir.resolve("model"));
+    Path rm = TinyModels.rewardModel(dir.resolve("rm"), base);
+    int[] code = new int[1];
+    String err = runCapturingErr(code, "generate", "--checkpoint", base.toString(), "--best-of", "3", "--prompt",
+        "Say hello to Grace.")[0];
+    assertEquals(2, code[0], "--best-of needs --reward-model: " + err);
+    assertTrue(err.contains("--reward-model"), err);
+
+    PrintStream stdout = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    try {
+      runCapturingErr(code, "generate", "--checkpoint", base.toString(), "--reward-model", rm.toString(),
+          "--best-of", "3", "--prompt", "Say hello to Grace.", "--max-new-tokens", "6", "--show-all");
+    } finally {
+      System.setOut(stdout);
+    }
+    String printed = out.toString(StandardCharsets.UTF_8);
+    assertEquals(0, code[0], printed);
+    List<String> lines = printed.lines().toList();
+    assertEquals(3, lines.stream().filter(l -> l.matches("[* ] #\\d  reward [+-]\\d+\\.\\d{4}  .*")).count(), printed);
+    assertEquals(1, lines.stream().filter(l -> l.startsWith("* #")).count(), "one is chosen: " + printed);
+    assertTrue(lines.get(lines.size() - 1).startsWith("(best of 3: reward "), printed);
+  }
+
+  private static String[] plus(List<String> args, String... more) {
+    List<String> all = new java.util.ArrayList<>(args);
+    all.addAll(List.of(more));
+    return all.toArray(String[]::new);
+  }
 }

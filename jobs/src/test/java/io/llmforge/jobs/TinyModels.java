@@ -10,6 +10,9 @@ import io.llmforge.trainer.checkpoint.TrainerState;
 import io.llmforge.trainer.data.TokenBatches;
 import io.llmforge.trainer.engine.GptConfig;
 import io.llmforge.trainer.engine.GptEngine;
+import io.llmforge.trainer.engine.LoraSettings;
+import io.llmforge.trainer.reward.RewardModel;
+import io.llmforge.trainer.reward.RewardVersions;
 import io.llmforge.trainer.optim.AdamW;
 import io.llmforge.trainer.optim.OptimizerSettings;
 import java.io.IOException;
@@ -33,5 +36,20 @@ final class TinyModels {
     Checkpoint.save(run, engine, new AdamW(OptimizerSettings.nanoGptShakespeare(), engine.parameters()),
         new TrainerState(1, 0, TokenBatches.Cursor.START, 3), file, 1);
     return run;
+  }
+
+  /** An untrained reward model on {@code base}'s shape and tokenizer: {@code rm/v1}, made current. */
+  static Path rewardModel(Path rm, Path base) throws IOException {
+    Path v1 = rm.resolve("v1");
+    Files.createDirectories(v1);
+    Path checkpoint = Checkpoint.resolve(base, System.err);
+    GptConfig c = Checkpoint.readConfig(checkpoint);
+    GptEngine engine = RewardModel.newEngine(new GptConfig(c.vocabSize(), c.blockSize(), c.nLayer(), c.nHead(),
+        c.nEmbd(), 0, 5), LoraSettings.NONE);
+    Checkpoint.save(v1, engine, new AdamW(OptimizerSettings.nanoGptShakespeare(), engine.parameters()),
+        new TrainerState(1, 0, TokenBatches.Cursor.START, 5), Checkpoint.tokenizerFile(checkpoint), 1);
+    Files.writeString(v1.resolve("_SUCCESS"), "");
+    Files.writeString(rm.resolve(RewardVersions.CURRENT), "v1\n");
+    return rm;
   }
 }

@@ -7,7 +7,8 @@ import java.util.Map;
  * Something that rewrites texts: an OpenAI-compatible HTTP endpoint ({@link OpenAiChatBackend}), or an llmforge
  * checkpoint run in-process on the executor ({@link BackendSettings.Kind#CHECKPOINT}, made by the trainer's
  * generation code, which the job is handed as a {@link RephraseBackends.Factory}). One instance per Spark task; it
- * owns its threads, connections or model until closed.
+ * owns its threads, connections or model until closed. A request is a system and a user message and the answer is
+ * the reply's text, so the AI judge asks its questions through the same backends.
  */
 public interface RephraseBackend extends AutoCloseable {
   /** Every counter a backend may report (the job registers one Spark accumulator each, up front). */

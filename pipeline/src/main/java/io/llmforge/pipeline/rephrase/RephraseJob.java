@@ -11,14 +11,12 @@ import io.llmforge.pipeline.text.ContentHash;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.MapFunction;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -46,9 +44,6 @@ public final class RephraseJob {
   static final String DOC_ID = "doc_id";
   static final String TEXT = "text";
   static final String REPHRASE_OF = "rephrase_of";
-  private static final StructType STATUS = new StructType()
-      .add("key", DataTypes.StringType, false)
-      .add("status", DataTypes.StringType, false);
 
   private RephraseJob() {}
 
@@ -85,13 +80,12 @@ public final class RephraseJob {
           .join(cached.select("key"), scala.collection.JavaConverters.asScalaBuffer(List.of("key")).toSeq(),
               "left_anti")
           .repartition(settings.parallelism());
-      Map<String, LongAccumulator> counters = new LinkedHashMap<>();
-      for (String name : RephraseBackend.COUNTERS) {
-        counters.put(name, spark.sparkContext().longAccumulator("rephrase." + name));
-      }
+      Map<String, LongAccumulator> counters = CachedBackendCalls.accumulators(spark, "rephrase");
       SerializableHadoopConf conf = new SerializableHadoopConf(hadoop);
       Map<String, Long> outcomes = new LinkedHashMap<>();
-      for (Row r : todo.mapPartitions(new CallBackend(settings, backends, conf, counters), Encoders.row(STATUS))
+      CachedBackendCalls calls = new CachedBackendCalls(settings.backendForTask(), settings.batchSize(),
+          settings.cacheDir(), backends, conf, counters);
+      for (Row r : todo.mapPartitions(calls, Encoders.row(CachedBackendCalls.STATUS))
           .groupBy("status").count().collectAsList()) {
         outcomes.put(r.getString(0), r.getLong(1));
       }
@@ -106,8 +100,6 @@ public final class RephraseJob {
       long inputRows = docs.count();
       long rewritten = outputRows - inputRows;
 
-      Map<String, Long> calls = new LinkedHashMap<>();
-      counters.forEach((k, v) -> calls.put(k, v.value()));
       long sent = outcomes.values().stream().mapToLong(Long::longValue).sum();
       long distinctRequests = requests.select("key").distinct().count();
       JobStats stats = new JobStats()
@@ -124,7 +116,7 @@ public final class RephraseJob {
           .put("sent_to_backend", sent)
           .put("succeeded", outcomes.getOrDefault("ok", 0L))
           .put("failed", sent - outcomes.getOrDefault("ok", 0L))
-          .put("backend_counters", calls)
+          .put("backend_counters", CachedBackendCalls.values(counters))
           .put("rephrased_documents", rewritten)
           .put("output_documents", outputRows)
           .put("cache_dir", settings.cacheDir())
@@ -200,61 +192,6 @@ public final class RephraseJob {
         out.add(RowFactory.create(values));
       }
       return out.iterator();
-    }
-  }
-
-  /** Step 2, on the executors: one backend per task, batches answered into the cache as they complete. */
-  static final class CallBackend implements MapPartitionsFunction<Row, Row> {
-    private final RephraseSettings settings;
-    private final RephraseBackends.Factory backends;
-    private final SerializableHadoopConf conf;
-    private final Map<String, LongAccumulator> counters;
-
-    CallBackend(RephraseSettings settings, RephraseBackends.Factory backends, SerializableHadoopConf conf,
-        Map<String, LongAccumulator> counters) {
-      this.settings = settings;
-      this.backends = backends;
-      this.conf = conf;
-      this.counters = new HashMap<>(counters);
-    }
-
-    @Override
-    public Iterator<Row> call(Iterator<Row> rows) {
-      if (!rows.hasNext()) {
-        return Collections.emptyIterator();
-      }
-      List<Row> statuses = new ArrayList<>();
-      RephraseCache.Writer cache = new RephraseCache.Writer(conf.get(), settings.cacheDir());
-      String model = settings.backend().model();
-      try (RephraseBackend backend = backends.create(settings.backendForTask())) {
-        List<RephraseBackend.Request> batch = new ArrayList<>();
-        List<String> styles = new ArrayList<>();
-        while (rows.hasNext()) {
-          Row r = rows.next();
-          batch.add(new RephraseBackend.Request(r.getString(0), r.getString(2), r.getString(3)));
-          styles.add(r.getString(1));
-          if (batch.size() == settings.batchSize() || !rows.hasNext()) {
-            List<String> answers = backend.rephrase(batch);
-            for (int i = 0; i < batch.size(); i++) {
-              String answer = answers.get(i);
-              if (answer != null) {
-                cache.add(batch.get(i).key(), styles.get(i), model, answer);
-              }
-              statuses.add(RowFactory.create(batch.get(i).key(), answer != null ? "ok" : "failed"));
-            }
-            cache.flush();
-            batch.clear();
-            styles.clear();
-          }
-        }
-        backend.counters().forEach((k, v) -> {
-          LongAccumulator acc = counters.get(k);
-          if (acc != null) {
-            acc.add(v);
-          }
-        });
-      }
-      return statuses.iterator();
     }
   }
 

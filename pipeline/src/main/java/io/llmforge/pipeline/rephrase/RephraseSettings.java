@@ -67,33 +67,12 @@ public record RephraseSettings(
     }
     BackendSettings.Kind kind = c.enumValue("backend", BackendSettings.Kind.class);
     BackendSettings backend = kind == BackendSettings.Kind.CHECKPOINT ? checkpointBackend(c, fraction)
-        : openAiBackend(c, fraction);
+        : BackendSettings.openAi(c, fraction > 0 ? "when rephrase.fraction > 0" : null);
     String cacheDir = c.string("cache-dir");
     return new RephraseSettings(input, output, c.bool("overwrite"), fraction, c.longIn("seed", Long.MIN_VALUE,
         Long.MAX_VALUE), styles, c.intIn("max-input-chars", 1, Integer.MAX_VALUE),
         cacheDir.isBlank() ? output + ".cache" : cacheDir, c.intIn("parallelism", 1, 100_000),
         c.intIn("batch-size", 1, 100_000), c.doubleIn("requests-per-second", 0.0, 1e6), backend);
-  }
-
-  private static BackendSettings openAiBackend(ConfigReader c, double fraction) {
-    ConfigReader o = c.at("openai");
-    String model = o.string("model");
-    if (fraction > 0 && model.isBlank()) {
-      throw o.error("model", "is required when rephrase.fraction > 0 (the model name the endpoint serves)");
-    }
-    String keyEnv = o.string("api-key-env");
-    Secret key = new Secret(keyEnv.isEmpty() ? "" : System.getenv(keyEnv));
-    String endpoint = o.requiredString("endpoint");
-    if (!endpoint.startsWith("http://") && !endpoint.startsWith("https://")) {
-      throw o.error("endpoint", "must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1");
-    }
-    return new BackendSettings(BackendSettings.Kind.OPENAI, endpoint, model, key,
-        o.doubleIn("temperature", 0.0, 2.0), o.intIn("max-tokens", 1, 1_000_000),
-        Duration.ofSeconds(o.intIn("timeout-seconds", 1, 3600)),
-        c.intIn("concurrency", 1, 1024), 0,
-        c.intIn("max-retries", 0, 100),
-        Duration.ofMillis(c.longIn("initial-backoff-ms", 0, 3_600_000)),
-        Duration.ofMillis(c.longIn("max-backoff-ms", 0, 3_600_000)), "");
   }
 
   /**

@@ -52,6 +52,72 @@ public enum ConversationFormat {
     return new Conversation(messages).validate();
   }
 
+  /**
+   * Parses one row as a prompt: the conversation up to the answer it awaits (system message first, user and
+   * assistant alternating, ending with the user). A row that ends with an assistant turn has that turn dropped, so a
+   * conversation data set serves as prompts; an Alpaca row may leave out {@code output}. With {@code auto}, a row
+   * with none of the formats' keys but a {@code prompt} (a string, or messages) is that prompt ({@link #promptOf}).
+   */
+  public List<Message> parsePrompt(JsonNode row) throws BadConversation {
+    if (row == null || !row.isObject()) {
+      throw new BadConversation(BadConversation.INVALID_JSON, "a row must be a JSON object, got "
+          + (row == null ? "nothing" : row.getNodeType().name().toLowerCase(Locale.ROOT)));
+    }
+    if (this == AUTO && row.has("prompt") && !row.has("messages") && !row.has("conversations")
+        && !row.has("instruction")) {
+      return promptOf(row, "prompt");
+    }
+    ConversationFormat format = this == AUTO ? detect(row) : this;
+    JsonNode r = row;
+    if (format == ALPACA && !row.has("output")) {
+      r = ((com.fasterxml.jackson.databind.node.ObjectNode) row.deepCopy()).put("output", "");
+    }
+    List<Message> messages = new ArrayList<>(switch (format) {
+      case MESSAGES -> messages(r);
+      case ALPACA -> alpaca(r);
+      case SHAREGPT -> shareGpt(r);
+      case AUTO -> throw new IllegalStateException();
+    });
+    if (!messages.isEmpty() && messages.get(messages.size() - 1).role().equals(Message.ASSISTANT)) {
+      messages.remove(messages.size() - 1);
+    }
+    return validPrompt(messages);
+  }
+
+  /**
+   * The prompt in field {@code key} of a row: a string (one user turn) or messages [{role, content}], after the
+   * row's optional {@code system}; validated as {@link #parsePrompt} validates (an answer at its end is not dropped
+   * here: it is an error).
+   */
+  public static List<Message> promptOf(JsonNode row, String key) throws BadConversation {
+    List<Message> out = new ArrayList<>();
+    addSystem(row, out);
+    JsonNode p = row.get(key);
+    if (p != null && p.isTextual()) {
+      out.add(Message.user(p.asText()));
+    } else if (p != null && p.isArray()) {
+      for (JsonNode m : p) {
+        String role = text(m, "role").toLowerCase(Locale.ROOT);
+        if (!role.equals(Message.SYSTEM) && !role.equals(Message.USER) && !role.equals(Message.ASSISTANT)) {
+          throw new BadConversation(BadConversation.UNKNOWN_ROLE, "role '" + role + "' is not system, user or "
+              + "assistant");
+        }
+        out.add(new Message(role, text(m, "content")));
+      }
+    } else {
+      throw new BadConversation(BadConversation.MISSING_FIELD, "'" + key + "' must be a string or a list of messages");
+    }
+    return validPrompt(out);
+  }
+
+  /** A prompt is valid when it is a valid conversation so far: answering it makes a conversation that validates. */
+  private static List<Message> validPrompt(List<Message> messages) throws BadConversation {
+    List<Message> answered = new ArrayList<>(messages);
+    answered.add(Message.assistant("(the answer)"));
+    new Conversation(answered).validate();
+    return List.copyOf(messages);
+  }
+
   /** The format a row's keys say. */
   public static ConversationFormat detect(JsonNode row) throws BadConversation {
     if (row.has("messages")) {

@@ -25,6 +25,8 @@ public final class DemoConversations {
   private static final String[][] OPPOSITES = {{"hot", "cold"}, {"big", "small"}, {"up", "down"}, {"fast", "slow"},
       {"day", "night"}, {"old", "new"}, {"happy", "sad"}, {"open", "closed"}, {"light", "dark"}, {"early", "late"}};
   private static final String[] NAMES = {"Ada", "Alan", "Grace", "Linus", "Barbara", "Ken", "Margaret", "Dennis"};
+  /** Rows of {@link #writePrompts} that are no prompt. */
+  public static final int BROKEN_PROMPTS = 2;
 
   /** @param files the files written; rows the good rows among them; broken the rows that must be rejected */
   public record Summary(List<Path> files, int rows, int broken) {}
@@ -104,6 +106,27 @@ public final class DemoConversations {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write demo conversations under " + dir, e);
     }
+  }
+
+  /**
+   * {@code count} questions of the same kinds as prompts ({@code {"prompt": ...}} JSONL, what best-of-n samples
+   * answers to), plus {@value #BROKEN_PROMPTS} rows that are no prompt (an answer without a question, a line that is
+   * not JSON).
+   */
+  public Summary writePrompts(Path file, int count) {
+    StringBuilder rows = new StringBuilder();
+    for (int i = 0; i < count; i++) {
+      rows.append(JSON.createObjectNode().put("prompt", exchange()[0])).append('\n');
+    }
+    rows.append("{\"messages\": [{\"role\": \"assistant\", \"content\": \"An answer to nothing.\"}]}\n");
+    rows.append("{\"prompt\": \n");
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      Files.writeString(file, rows, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write demo prompts " + file, e);
+    }
+    return new Summary(List.of(file), count, BROKEN_PROMPTS);
   }
 
   /** One question and its answer. */
