@@ -32,7 +32,8 @@ class QualityPipelineTest {
         .withColumn(QualityTrainer.SPLIT, DataSplit.assign(col(TrainingSources.SPLIT_KEY), 0.3, 0.2, "test"))
         .cache();
     result = QualityTrainer.fit(labelled, new QualityTrainer.Options(
-        List.of(ModelVariant.WORDS_CHARS_LR, ModelVariant.WORDS_NB), Balance.WEIGHT, FEATURES, CLASSIFIER, 0.5));
+        List.of(ModelVariant.WORDS_CHARS_LR, ModelVariant.WORDS_NB), Balance.WEIGHT, FEATURES, CLASSIFIER, 0.5,
+        VariantSelection.VALIDATION, 0));
   }
 
   @Test
@@ -51,11 +52,11 @@ class QualityPipelineTest {
 
   @Test
   void theChosenVariantHasTheBestValidationAuc() {
-    double best = result.variants().stream().mapToDouble(QualityTrainer.VariantResult::validationRocAuc).max()
+    double best = result.variants().stream().mapToDouble(QualityTrainer.VariantResult::selectionRocAuc).max()
         .orElseThrow();
     QualityTrainer.VariantResult chosen = result.variants().stream().filter(v -> v.variant() == result.chosen())
         .findFirst().orElseThrow();
-    assertEquals(best, chosen.validationRocAuc());
+    assertEquals(best, chosen.selectionRocAuc());
   }
 
   @Test
