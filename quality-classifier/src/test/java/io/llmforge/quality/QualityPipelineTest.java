@@ -60,6 +60,24 @@ class QualityPipelineTest {
   }
 
   @Test
+  void crossValidationChoosesOnEveryTrainingExampleAndTrainsOnThemAll() {
+    // Naive Bayes variants: one pass each, so the 2 x (2 + 1) fits stay cheap.
+    QualityTrainer.Result cv = QualityTrainer.fit(labelled, new QualityTrainer.Options(
+        List.of(ModelVariant.WORDS_NB, ModelVariant.WORDS_CHARS_NB), Balance.WEIGHT, FEATURES, CLASSIFIER, 0.5,
+        VariantSelection.CROSS_VALIDATION, 2));
+    assertEquals(0L, cv.counts().get(DataSplit.VALIDATION).values().stream().mapToLong(Long::longValue).sum(),
+        "validation rows join the training split");
+    assertEquals(result.counts().get(DataSplit.TRAIN).get("positives")
+        + result.counts().get(DataSplit.VALIDATION).get("positives"), cv.counts().get(DataSplit.TRAIN).get("positives"));
+    assertEquals(result.counts().get(DataSplit.TEST), cv.counts().get(DataSplit.TEST), "the test split is untouched");
+    double best = Math.max(cv.variants().get(0).selectionRocAuc(), cv.variants().get(1).selectionRocAuc());
+    assertTrue(best > 0.9, "pooled out-of-fold ROC-AUC " + best);
+    assertEquals(best, cv.variants().stream().filter(v -> v.variant() == cv.chosen()).findFirst().orElseThrow()
+        .selectionRocAuc());
+    assertTrue(cv.selection().contains("2-fold cross-validation"), cv.selection());
+  }
+
+  @Test
   void savedAndLoadedModelGivesIdenticalScores(@TempDir Path dir) {
     String path = dir.resolve("model").toString();
     result.model().save(path);

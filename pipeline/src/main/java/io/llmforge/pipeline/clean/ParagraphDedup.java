@@ -54,7 +54,7 @@ import org.apache.spark.storage.StorageLevel;
  * ({@link #UNITS}, {@link #REMOVED_UNITS}, {@link #REMOVED_CHARS}) and summed into stats.json.
  *
  * <pre>
- *   kept documents → (input key, first-order, unit hash) per distinct unit   [persisted: hashes only, no text]
+ *   kept documents → (input key, date, doc id, unit hash) per distinct unit   [persisted: hashes, no text]
  *     → count per hash (map-side combined) → hashes over the limit, with their first document
  *     → join back on hash → hashes to remove, per document → join documents on input key → strip
  * </pre>
@@ -82,15 +82,15 @@ public final class ParagraphDedup implements AutoCloseable {
       .add(TEXT, DataTypes.StringType, false);
 
   private final ParagraphDedupSettings settings;
-  private final Dataset<Row> kept;
+  private final Dataset<Row> input;
   private final Dataset<Row> units;
   private final Dataset<Row> repeated;
   private final Dataset<Row> outcomes;
 
-  private ParagraphDedup(ParagraphDedupSettings settings, Dataset<Row> kept, Dataset<Row> units,
+  private ParagraphDedup(ParagraphDedupSettings settings, Dataset<Row> input, Dataset<Row> units,
                          Dataset<Row> repeated, Dataset<Row> outcomes) {
     this.settings = settings;
-    this.kept = kept;
+    this.input = input;
     this.units = units;
     this.repeated = repeated;
     this.outcomes = outcomes;
@@ -102,7 +102,10 @@ public final class ParagraphDedup implements AutoCloseable {
    */
   public static ParagraphDedup apply(Dataset<Row> outcomes, ParagraphDedupSettings settings) {
     Column isKept = col(REJECT_STAGE).isNull();
-    Dataset<Row> kept = outcomes.filter(isKept);
+    // The input (exact dedup's output: a shuffle of the whole text) is read four times: the unit hashes, the join
+    // with the removals, the rejects passed through, the samples for stats.json. Computed once.
+    Dataset<Row> input = outcomes.persist(StorageLevel.MEMORY_AND_DISK_SER());
+    Dataset<Row> kept = input.filter(isKept);
     Dataset<Row> units = kept.select(INPUT_KEY, CRAWL_DATE, DOC_ID, TEXT)
         .flatMap(new UnitKeys(settings.unit()), Encoders.row(UNIT_ROWS))
         .persist(StorageLevel.MEMORY_AND_DISK_SER());
@@ -119,8 +122,8 @@ public final class ParagraphDedup implements AutoCloseable {
     Dataset<Row> removals = hits.groupBy(col(INPUT_KEY).as("_removal_key")).agg(collect_list(HASH).as("_remove"));
     Dataset<Row> joined = kept.join(removals, kept.col(INPUT_KEY).equalTo(removals.col("_removal_key")), "left");
     Dataset<Row> stripped = joined.map(new Strip(settings), Encoders.row(DocumentSchema.OUTCOMES));
-    return new ParagraphDedup(settings, kept, units, repeated,
-        stripped.unionByName(outcomes.filter(isKept.unary_$bang())));
+    return new ParagraphDedup(settings, input, units, repeated,
+        stripped.unionByName(input.filter(isKept.unary_$bang())));
   }
 
   public Dataset<Row> outcomes() {
@@ -164,7 +167,7 @@ public final class ParagraphDedup implements AutoCloseable {
     top.forEach(r -> wanted.add(r.getLong(0)));
     // One more pass over the kept text, for at most TOP hashes: the counting never carries text.
     Map<Long, String> samples = new TreeMap<>();
-    for (Row r : kept.select(TEXT).flatMap(new Samples(settings.unit(), wanted), Encoders.row(SAMPLE_ROWS))
+    for (Row r : input.filter(col(REJECT_STAGE).isNull()).select(TEXT).flatMap(new Samples(settings.unit(), wanted), Encoders.row(SAMPLE_ROWS))
         .groupBy(HASH).agg(min(TEXT)).collectAsList()) {
       samples.put(r.getLong(0), r.getString(1));
     }
@@ -182,6 +185,7 @@ public final class ParagraphDedup implements AutoCloseable {
   public void close() {
     repeated.unpersist();
     units.unpersist();
+    input.unpersist();
   }
 
   /** A kept document's distinct unit hashes, one row each. */
