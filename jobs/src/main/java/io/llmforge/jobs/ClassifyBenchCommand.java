@@ -139,13 +139,13 @@ final class ClassifyBenchCommand implements Callable<Integer> {
   private static void print(List<QualityBenchmark.Evaluation> results,
                             Map<ModelVariant, QualityBenchmark.Throughput> speeds,
                             List<Map<String, Object>> crossValidations) {
-    System.out.printf("%n%-18s %-16s %8s %8s %8s %8s %9s %8s %9s %7s%n", "evaluation", "variant", "val AUC",
+    System.out.printf("%n%-18s %-16s %8s %8s %8s %8s %9s %8s %9s %7s%n", "evaluation", "variant", "sel AUC",
         "ROC-AUC", "PR-AUC", "F1@0.5", "test +/-", "fit s", "docs/s", "chosen");
     for (QualityBenchmark.Evaluation e : results) {
       for (QualityTrainer.VariantResult v : e.result().variants()) {
         QualityBenchmark.Throughput speed = e.name().equals("reference-vs-web") ? speeds.get(v.variant()) : null;
         System.out.printf("%-18s %-16s %8s %8.4f %8.4f %8.3f %9s %8.1f %9s %7s%n", e.name(), v.variant().configName(),
-            Double.isNaN(v.validationRocAuc()) ? "-" : String.format("%.4f", v.validationRocAuc()),
+            Double.isNaN(v.selectionRocAuc()) ? "-" : String.format("%.4f", v.selectionRocAuc()),
             v.test().rocAuc(), v.test().prAuc(), v.test().f1(), v.test().positives() + "/" + v.test().negatives(),
             v.fitSeconds(), speed == null ? "" : String.format("%.0f", speed.docsPerSecond()),
             v.variant() == e.result().chosen() ? "*" : "");

@@ -32,6 +32,11 @@ class DemoTest {
     long rejects = ((Number) stats.get("rejects")).longValue();
     assertEquals(input, documents + rejects);
     assertTrue(documents >= 27, "most of the 30 generated articles are kept: " + documents);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> paragraphs = (Map<String, Object>) stats.get("paragraph_dedup");
+    // 15 of the 30 articles carry the newsletter plug and 10 the corrections note, and keep-first leaves each in one.
+    assertEquals(2L, ((Number) paragraphs.get("repeated_units")).longValue(), paragraphs.toString());
+    assertTrue(((Number) paragraphs.get("units_removed")).longValue() >= 20, paragraphs.toString());
 
     Path dedup = dir.resolve("dedup");
     assertTrue(Files.exists(dedup.resolve("_SUCCESS")));

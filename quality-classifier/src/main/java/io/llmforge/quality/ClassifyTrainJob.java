@@ -61,7 +61,8 @@ public final class ClassifyTrainJob {
   private static JobStats trainAndCommit(Configuration hadoop, ClassifyTrainSettings settings, Dataset<Row> labelled,
                                          AtomicOutput out, long start) {
     QualityTrainer.Result result = QualityTrainer.fit(labelled, new QualityTrainer.Options(settings.variants(),
-        settings.balance(), settings.features(), settings.classifier(), settings.reportThreshold()));
+        settings.balance(), settings.features(), settings.classifier(), settings.reportThreshold(),
+        settings.selection(), settings.selectionFolds()));
     result.model().save(out.stagingPath(QualityModel.MODEL_DIR));
     HadoopFiles.writeString(hadoop, out.stagingPath(QualityModel.METRICS_FILE),
         new JobStats().put("metrics", result.metricsMap()).toJson());
@@ -88,8 +89,10 @@ public final class ClassifyTrainJob {
     Dataset<Row> negatives = TrainingSources.readAll(spark, settings.negatives())
         .withColumn(QualityPipeline.LABEL, lit(0.0));
     Dataset<Row> all = positives.unionByName(negatives);
+    // Cross-validation draws its folds from the training rows, so no key is set aside for validation.
+    double validation = settings.selection() == VariantSelection.VALIDATION ? settings.validationFraction() : 0;
     return all.withColumn(QualityTrainer.SPLIT, DataSplit.assign(col(TrainingSources.SPLIT_KEY),
-        settings.heldOutFraction(), settings.validationFraction(), settings.splitSalt()));
+        settings.heldOutFraction(), validation, settings.splitSalt()));
   }
 
   /** A source path that names nothing is a configuration mistake, reported before any work. */

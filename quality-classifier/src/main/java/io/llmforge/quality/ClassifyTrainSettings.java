@@ -11,13 +11,15 @@ import java.util.List;
  * @param negatives          random web sources (label 0)
  * @param output             the model folder
  * @param heldOutFraction    share of split keys held out for the reported metrics
- * @param validationFraction share used to choose among the variants
- * @param variants           model variants to fit and compare; the best validation ROC-AUC is kept
+ * @param validationFraction share used to choose among the variants with {@code selection = VALIDATION}
+ * @param selection          how several variants are compared
+ * @param selectionFolds     cross-validation folds for {@code selection = CROSS_VALIDATION}
+ * @param variants           model variants to fit and compare; the best selection ROC-AUC is kept
  * @param reportThreshold    score at which precision/recall are reported
  */
 public record ClassifyTrainSettings(List<TextSource> positives, List<TextSource> negatives, String output,
                                     boolean overwrite, double heldOutFraction, double validationFraction,
-                                    String splitSalt, Balance balance, List<ModelVariant> variants,
+                                    VariantSelection selection, int selectionFolds, String splitSalt, Balance balance, List<ModelVariant> variants,
                                     double reportThreshold, FeatureSettings features, ClassifierSettings classifier) {
   public static final String SECTION = "classify-train";
 
@@ -59,12 +61,15 @@ public record ClassifyTrainSettings(List<TextSource> positives, List<TextSource>
     if (variants.isEmpty()) {
       throw c.error("variants", "must list at least one model variant");
     }
-    if (variants.size() > 1 && validation == 0) {
-      throw c.error("validation-fraction", "is 0 but " + variants.size() + " variants are to be compared: "
-          + "set it > 0 or list a single variant");
+    VariantSelection selection = c.enumValue("variant-selection", VariantSelection.class);
+    int folds = c.intIn("selection-folds", 2, 20);
+    if (variants.size() > 1 && selection == VariantSelection.VALIDATION && validation == 0) {
+      throw c.error("validation-fraction", "is 0 but " + variants.size() + " variants are to be compared on it "
+          + "(variant-selection = validation): set it > 0, use variant-selection = cross-validation or list a "
+          + "single variant");
     }
     return new ClassifyTrainSettings(positives, negatives, c.requiredString("output"), c.bool("overwrite"),
-        heldOut, validation, c.string("split-salt"), c.enumValue("balance", Balance.class), variants,
+        heldOut, validation, selection, folds, c.string("split-salt"), c.enumValue("balance", Balance.class), variants,
         c.doubleIn("report-threshold", 0, 1), FeatureSettings.from(c.at("features")),
         ClassifierSettings.from(c.at("logistic-regression"), c.at("naive-bayes")));
   }

@@ -80,7 +80,8 @@ public final class QualityBenchmark {
     }
     return new QualityTrainer.Options(chosen, c.enumValue("balance", Balance.class),
         FeatureSettings.from(c.at("features")), ClassifierSettings.from(c.at("logistic-regression"),
-        c.at("naive-bayes")), c.doubleIn("report-threshold", 0, 1));
+        c.at("naive-bayes")), c.doubleIn("report-threshold", 0, 1),
+        c.enumValue("variant-selection", VariantSelection.class), c.intIn("selection-folds", 2, 20));
   }
 
   /** Reference-quality positives: Wikipedia chunks, plus English Europarl when {@code withEuroparl}. */
@@ -139,8 +140,7 @@ public final class QualityBenchmark {
    * {@code folds} keys is in every fold (a rare class left out of a fold would leave that fold unevaluable).
    */
   public static BinaryMetrics crossValidated(Dataset<Row> labelled, int folds, QualityTrainer.Options options) {
-    QualityTrainer.Options single = new QualityTrainer.Options(List.of(options.variants().get(0)), options.balance(),
-        options.features(), options.classifier(), options.reportThreshold());
+    QualityTrainer.Options single = options.single(options.variants().get(0));
     Column keyRank = dense_rank().over(Window.partitionBy(col(QualityPipeline.LABEL))
         .orderBy(xxhash64(col(TrainingSources.SPLIT_KEY)), col(TrainingSources.SPLIT_KEY)));
     Dataset<Row> data = labelled.withColumn("_fold", pmod(keyRank, lit(folds)))
@@ -165,9 +165,9 @@ public final class QualityBenchmark {
   private static Evaluation hashSplit(SparkSession spark, String name, String description, List<TextSource> positives,
                                       List<TextSource> negatives, QualityTrainer.Options options) {
     long start = System.nanoTime();
+    boolean validate = options.variants().size() > 1 && options.selection() == VariantSelection.VALIDATION;
     Dataset<Row> all = labelled(spark, positives, negatives).withColumn(QualityTrainer.SPLIT,
-        DataSplit.assign(col(TrainingSources.SPLIT_KEY), 0.2, options.variants().size() > 1 ? 0.15 : 0.0,
-            "llmforge"));
+        DataSplit.assign(col(TrainingSources.SPLIT_KEY), 0.2, validate ? 0.15 : 0.0, "llmforge"));
     QualityTrainer.Result result = QualityTrainer.fit(all, options);
     return new Evaluation(name, description, result, (System.nanoTime() - start) / 1e9);
   }

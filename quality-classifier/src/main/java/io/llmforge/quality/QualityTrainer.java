@@ -22,41 +22,66 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
 
 /**
- * Fits every requested {@link ModelVariant} on the training split, picks the one with the best validation
- * ROC-AUC, and measures all of them on the test split. Works on rows that already carry {@code text},
- * {@code label} (1 = reference quality) and {@code split}; where the split comes from (a hash, or a data set's
- * own train/test files) is the caller's business.
+ * Fits every requested {@link ModelVariant} on the training split, picks the one with the best selection
+ * ROC-AUC ({@link VariantSelection}: pooled out-of-fold on the training split, or on the validation split), and
+ * measures all of them on the test split. Works on rows that already carry {@code text}, {@code label}
+ * (1 = reference quality) and {@code split}; where the split comes from (a hash, or a data set's own train/test
+ * files) is the caller's business.
  */
 public final class QualityTrainer {
   public static final String SPLIT = "split";
 
   private QualityTrainer() {}
 
-  /** What to fit and how. */
+  /**
+   * What to fit and how.
+   *
+   * @param selection how several variants are compared (unused for one)
+   * @param folds     cross-validation folds, for {@code selection = CROSS_VALIDATION}
+   */
   public record Options(List<ModelVariant> variants, Balance balance, FeatureSettings features,
-                        ClassifierSettings classifier, double reportThreshold) {}
+                        ClassifierSettings classifier, double reportThreshold, VariantSelection selection, int folds) {
+    public Options {
+      variants = List.copyOf(variants);
+      if (selection == VariantSelection.CROSS_VALIDATION && variants.size() > 1 && folds < 2) {
+        throw new IllegalArgumentException("cross-validation needs at least 2 folds, got " + folds);
+      }
+    }
 
-  /** One fitted variant: the model, its validation ROC-AUC (NaN without a validation split) and test metrics. */
-  public record VariantResult(ModelVariant variant, QualityModel model, double validationRocAuc, BinaryMetrics test,
+    /** The same options for one variant (nothing to choose). */
+    public Options single(ModelVariant variant) {
+      return new Options(List.of(variant), balance, features, classifier, reportThreshold, selection, folds);
+    }
+
+    boolean crossValidates() {
+      return variants.size() > 1 && selection == VariantSelection.CROSS_VALIDATION;
+    }
+  }
+
+  /**
+   * One fitted variant: the model, the ROC-AUC it was chosen by (pooled out-of-fold or validation; NaN when there
+   * was no choice) and its test metrics.
+   */
+  public record VariantResult(ModelVariant variant, QualityModel model, double selectionRocAuc, BinaryMetrics test,
                               double fitSeconds) {}
 
   /** The chosen model, its test metrics, the comparison, and the example counts per split and class. */
   public record Result(QualityModel model, ModelVariant chosen, BinaryMetrics test, List<VariantResult> variants,
-                       Map<String, Map<String, Long>> counts) {
+                       Map<String, Map<String, Long>> counts, String selection) {
 
     /** metrics.json: the chosen model's test metrics plus the comparison table. */
     public Map<String, Object> metricsMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("chosen_variant", chosen.configName());
       m.put("chosen_description", chosen.description());
-      m.put("selection", variants.size() > 1 ? "highest validation ROC-AUC" : "single variant");
+      m.put("selection", selection);
       m.put("test", test.asMap());
       List<Map<String, Object>> table = new ArrayList<>();
       for (VariantResult v : variants) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("variant", v.variant().configName());
         row.put("description", v.variant().description());
-        row.put("validation_roc_auc", Double.isNaN(v.validationRocAuc()) ? null : v.validationRocAuc());
+        row.put("selection_roc_auc", Double.isNaN(v.selectionRocAuc()) ? null : v.selectionRocAuc());
         row.put("test_roc_auc", v.test().rocAuc());
         row.put("test_pr_auc", v.test().prAuc());
         row.put("test_f1", v.test().f1());
@@ -83,24 +108,29 @@ public final class QualityTrainer {
   }
 
   private static Result fitCached(Dataset<Row> labelled, Options options) {
-    Map<String, Map<String, Long>> counts = counts(labelled);
+    boolean crossValidate = options.crossValidates();
+    // Cross-validation chooses on every training example, so validation rows have nothing left to do: they train.
+    Dataset<Row> rows = crossValidate ? labelled.withColumn(SPLIT, when(col(SPLIT).equalTo(DataSplit.VALIDATION),
+        lit(DataSplit.TRAIN)).otherwise(col(SPLIT))) : labelled;
+    Map<String, Map<String, Long>> counts = counts(rows);
     long trainPos = count(counts, DataSplit.TRAIN, "positives");
     long trainNeg = count(counts, DataSplit.TRAIN, "negatives");
     if (trainPos == 0 || trainNeg == 0) {
       throw new IllegalStateException("the training split has " + trainPos + " positives and " + trainNeg
           + " negatives: both classes are needed");
     }
-    Dataset<Row> data = balance(labelled, options.balance(), trainPos, trainNeg);
+    Dataset<Row> data = balance(rows, options.balance(), trainPos, trainNeg);
     Dataset<Row> train = data.filter(col(SPLIT).equalTo(DataSplit.TRAIN));
     Dataset<Row> validation = data.filter(col(SPLIT).equalTo(DataSplit.VALIDATION));
     Dataset<Row> test = data.filter(col(SPLIT).equalTo(DataSplit.TEST));
     boolean canValidate = count(counts, DataSplit.VALIDATION, "positives") > 0
         && count(counts, DataSplit.VALIDATION, "negatives") > 0;
-    if (options.variants().size() > 1 && !canValidate) {
+    if (options.variants().size() > 1 && !crossValidate && !canValidate) {
       throw new IllegalStateException("cannot compare " + options.variants().size() + " variants: the validation "
           + "split needs both classes, it has " + counts.get(DataSplit.VALIDATION));
     }
     boolean weighted = options.balance() == Balance.WEIGHT;
+    Dataset<Row> folded = crossValidate ? CrossValidation.withFolds(train, options.folds()) : null;
     List<VariantResult> results = new ArrayList<>();
     for (ModelVariant variant : options.variants()) {
       long start = System.nanoTime();
@@ -108,22 +138,28 @@ public final class QualityTrainer {
           weighted), train, weighted);
       double seconds = (System.nanoTime() - start) / 1e9;
       QualityModel scorer = new QualityModel(model);
-      double validationAuc = canValidate
-          ? BinaryMetrics.of(scorer.score(validation), QualityPipeline.LABEL, QualityModel.QUALITY_SCORE,
-              options.reportThreshold()).rocAuc()
-          : Double.NaN;
+      double selectionAuc = crossValidate
+          ? CrossValidation.outOfFoldRocAuc(folded, options.folds(), variant, options, weighted)
+          : options.variants().size() > 1
+              ? BinaryMetrics.of(scorer.score(validation), QualityPipeline.LABEL, QualityModel.QUALITY_SCORE,
+                  options.reportThreshold()).rocAuc()
+              : Double.NaN;
       BinaryMetrics testMetrics = BinaryMetrics.of(scorer.score(test), QualityPipeline.LABEL,
           QualityModel.QUALITY_SCORE, options.reportThreshold());
-      results.add(new VariantResult(variant, scorer, validationAuc, testMetrics, seconds));
+      results.add(new VariantResult(variant, scorer, selectionAuc, testMetrics, seconds));
     }
     int best = 0;
     for (int i = 1; i < results.size(); i++) {
-      if (results.get(i).validationRocAuc() > results.get(best).validationRocAuc()) {
+      if (results.get(i).selectionRocAuc() > results.get(best).selectionRocAuc()) {
         best = i;
       }
     }
+    String selection = options.variants().size() == 1 ? "single variant"
+        : crossValidate ? "highest pooled out-of-fold ROC-AUC, " + options.folds() + "-fold cross-validation of the "
+            + "training split by split key"
+        : "highest validation ROC-AUC";
     return new Result(results.get(best).model(), results.get(best).variant(), results.get(best).test(), results,
-        counts);
+        counts, selection);
   }
 
   /**

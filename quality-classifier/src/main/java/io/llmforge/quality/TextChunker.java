@@ -9,14 +9,20 @@ import java.util.List;
  *
  * <p>Lines are paragraphs. Short consecutive lines are joined until a chunk reaches the target size; a line
  * longer than the target is cut at sentence ends into pieces of about the target size. Every chunk carries
- * the index of the line it started in as its group: all chunks of one long line (one article) share a group,
- * and the train/test split is made by group, so one article never lands on both sides of the split.
+ * the index of the line it started in as its group, and that line's text: all chunks of one long line (one
+ * article) share a group, and the train/test split is made by group, so one article never lands on both sides of
+ * the split.
  */
 public final class TextChunker {
   private TextChunker() {}
 
-  /** One chunk and the line it starts in. */
-  public record Chunk(String text, int group) {}
+  /**
+   * One chunk and the line it starts in.
+   *
+   * @param group     that line's index
+   * @param groupLine that line's text (the whole article for the pieces of one long line; shared, not copied)
+   */
+  public record Chunk(String text, int group, String groupLine) {}
 
   public static List<Chunk> chunk(String text, int targetChars) {
     if (targetChars < 1) {
@@ -25,6 +31,7 @@ public final class TextChunker {
     List<Chunk> chunks = new ArrayList<>();
     StringBuilder current = new StringBuilder();
     int currentGroup = -1;
+    String currentLine = null;
     String[] lines = text.split("\r?\n");
     for (int lineNo = 0; lineNo < lines.length; lineNo++) {
       String line = lines[lineNo].strip();
@@ -32,29 +39,30 @@ public final class TextChunker {
         continue;
       }
       if (line.length() > targetChars) {
-        flush(chunks, current, currentGroup);
+        flush(chunks, current, currentGroup, currentLine);
         for (String piece : splitAtSentences(line, targetChars)) {
-          chunks.add(new Chunk(piece, lineNo));
+          chunks.add(new Chunk(piece, lineNo, line));
         }
         continue;
       }
       if (current.length() > 0 && current.length() + 1 + line.length() > targetChars) {
-        flush(chunks, current, currentGroup);
+        flush(chunks, current, currentGroup, currentLine);
       }
       if (current.length() == 0) {
         currentGroup = lineNo;
+        currentLine = line;
       } else {
         current.append('\n');
       }
       current.append(line);
     }
-    flush(chunks, current, currentGroup);
+    flush(chunks, current, currentGroup, currentLine);
     return chunks;
   }
 
-  private static void flush(List<Chunk> chunks, StringBuilder current, int group) {
+  private static void flush(List<Chunk> chunks, StringBuilder current, int group, String groupLine) {
     if (current.length() > 0) {
-      chunks.add(new Chunk(current.toString(), group));
+      chunks.add(new Chunk(current.toString(), group, groupLine));
       current.setLength(0);
     }
   }

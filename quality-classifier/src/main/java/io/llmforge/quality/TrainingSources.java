@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 import io.llmforge.pipeline.demo.SyntheticText;
 import io.llmforge.pipeline.lang.LanguageIdentifier;
 import io.llmforge.pipeline.spark.DocumentSchema;
+import io.llmforge.pipeline.text.ContentHash;
 import io.llmforge.pipeline.text.TextNormalizer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -119,17 +120,30 @@ public final class TrainingSources {
 
   private static Dataset<Row> paragraphs(SparkSession spark, TextSource source) {
     int target = source.chunkChars();
-    Dataset<Row> files = spark.read().option("wholetext", true).text(source.path())
-        .select(org.apache.spark.sql.functions.input_file_name().as("file"), col("value"));
+    Dataset<Row> files = spark.read().option("wholetext", true).text(source.path());
     JavaRDD<Row> chunks = files.javaRDD().flatMap(row -> {
-      String file = row.getString(0);
       List<Row> out = new ArrayList<>();
-      for (TextChunker.Chunk chunk : TextChunker.chunk(row.getString(1), target)) {
-        out.add(RowFactory.create(chunk.text(), file + "#" + chunk.group()));
+      for (TextChunker.Chunk chunk : TextChunker.chunk(row.getString(0), target)) {
+        out.add(RowFactory.create(chunk.text(), articleKey(chunk.groupLine())));
       }
       return out.iterator();
     });
     return spark.createDataFrame(chunks, TEXT_AND_KEY);
+  }
+
+  /**
+   * The split key of a text-paragraphs chunk: the content digest of the line its group starts at (the article), so
+   * the split depends on the text only: not on where the file lies (a checkout elsewhere drew another split when
+   * this was the file's URI), nor on its name or line order; and an article present twice is on one side.
+   */
+  static String articleKey(String groupLine) {
+    return "article:" + ContentHash.contentSha1(groupLine);
+  }
+
+  /** The last part of a path or URI: archives are keyed by name and entry, not by where they lie. */
+  static String fileName(String pathOrUri) {
+    String trimmed = pathOrUri.endsWith("/") ? pathOrUri.substring(0, pathOrUri.length() - 1) : pathOrUri;
+    return trimmed.substring(trimmed.lastIndexOf('/') + 1);
   }
 
   /** One task per archive; an archive's matching entries are held in memory together (mail-corpus sized). */
@@ -142,7 +156,7 @@ public final class TrainingSources {
           try (InputStream in = file._2().open()) {
             for (TarEntries.Entry e : TarEntries.read(in, glob, MAX_TAR_ENTRY_BYTES)) {
               String text = bodyOnly ? MailBody.of(e.text()) : e.text();
-              out.add(RowFactory.create(text, e.path(), file._1() + "!" + e.path()));
+              out.add(RowFactory.create(text, e.path(), fileName(file._1()) + "!" + e.path()));
             }
           } catch (IOException e) {
             throw new UncheckedIOException("cannot read archive " + file._1(), e);

@@ -32,7 +32,8 @@ class QualityPipelineTest {
         .withColumn(QualityTrainer.SPLIT, DataSplit.assign(col(TrainingSources.SPLIT_KEY), 0.3, 0.2, "test"))
         .cache();
     result = QualityTrainer.fit(labelled, new QualityTrainer.Options(
-        List.of(ModelVariant.WORDS_CHARS_LR, ModelVariant.WORDS_NB), Balance.WEIGHT, FEATURES, CLASSIFIER, 0.5));
+        List.of(ModelVariant.WORDS_CHARS_LR, ModelVariant.WORDS_NB), Balance.WEIGHT, FEATURES, CLASSIFIER, 0.5,
+        VariantSelection.VALIDATION, 0));
   }
 
   @Test
@@ -51,11 +52,29 @@ class QualityPipelineTest {
 
   @Test
   void theChosenVariantHasTheBestValidationAuc() {
-    double best = result.variants().stream().mapToDouble(QualityTrainer.VariantResult::validationRocAuc).max()
+    double best = result.variants().stream().mapToDouble(QualityTrainer.VariantResult::selectionRocAuc).max()
         .orElseThrow();
     QualityTrainer.VariantResult chosen = result.variants().stream().filter(v -> v.variant() == result.chosen())
         .findFirst().orElseThrow();
-    assertEquals(best, chosen.validationRocAuc());
+    assertEquals(best, chosen.selectionRocAuc());
+  }
+
+  @Test
+  void crossValidationChoosesOnEveryTrainingExampleAndTrainsOnThemAll() {
+    // Naive Bayes variants: one pass each, so the 2 x (2 + 1) fits stay cheap.
+    QualityTrainer.Result cv = QualityTrainer.fit(labelled, new QualityTrainer.Options(
+        List.of(ModelVariant.WORDS_NB, ModelVariant.WORDS_CHARS_NB), Balance.WEIGHT, FEATURES, CLASSIFIER, 0.5,
+        VariantSelection.CROSS_VALIDATION, 2));
+    assertEquals(0L, cv.counts().get(DataSplit.VALIDATION).values().stream().mapToLong(Long::longValue).sum(),
+        "validation rows join the training split");
+    assertEquals(result.counts().get(DataSplit.TRAIN).get("positives")
+        + result.counts().get(DataSplit.VALIDATION).get("positives"), cv.counts().get(DataSplit.TRAIN).get("positives"));
+    assertEquals(result.counts().get(DataSplit.TEST), cv.counts().get(DataSplit.TEST), "the test split is untouched");
+    double best = Math.max(cv.variants().get(0).selectionRocAuc(), cv.variants().get(1).selectionRocAuc());
+    assertTrue(best > 0.9, "pooled out-of-fold ROC-AUC " + best);
+    assertEquals(best, cv.variants().stream().filter(v -> v.variant() == cv.chosen()).findFirst().orElseThrow()
+        .selectionRocAuc());
+    assertTrue(cv.selection().contains("2-fold cross-validation"), cv.selection());
   }
 
   @Test

@@ -24,7 +24,8 @@ class ReferenceVsWebTest {
     ClassifierSettings c = defaults.classifier();
     QualityTrainer.Options fast = new QualityTrainer.Options(defaults.variants(), defaults.balance(),
         new FeatureSettings(3000, 2, 4, 1 << 16, true, 2, false),
-        new ClassifierSettings(c.regParam(), c.elasticNet(), 30, c.standardization(), c.smoothing()), 0.5);
+        new ClassifierSettings(c.regParam(), c.elasticNet(), 30, c.standardization(), c.smoothing()), 0.5,
+        defaults.selection(), defaults.folds());
     Dataset<Row> labelled = QualityBenchmark.labelled(TestSpark.session(),
             QualityBenchmark.referencePositives(data, true), QualityBenchmark.webNegatives(data))
         .withColumn(QualityTrainer.SPLIT, DataSplit.assign(col(TrainingSources.SPLIT_KEY), 0.2, 0.0, "llmforge"));

@@ -72,7 +72,12 @@ class SettingsTest {
     failsNaming("classify-train.negatives.0.path", () -> train("classify-train.negatives=[{format = jsonl}]"));
     failsNaming("classify-train.positives", () -> train("classify-train.positives=[]"));
     failsNaming("classify-train.variants", () -> train("classify-train.variants=[words-svm]"));
-    failsNaming("classify-train.validation-fraction", () -> train("classify-train.validation-fraction=0"));
+    failsNaming("classify-train.validation-fraction", () -> train("classify-train.variant-selection=validation",
+        "classify-train.validation-fraction=0"));
+    assertEquals(VariantSelection.CROSS_VALIDATION, train("classify-train.validation-fraction=0").selection(),
+        "cross-validation needs no validation split");
+    failsNaming("classify-train.variant-selection", () -> train("classify-train.variant-selection=coin"));
+    failsNaming("classify-train.selection-folds", () -> train("classify-train.selection-folds=1"));
     failsNaming("classify-train.held-out-fraction", () -> train("classify-train.held-out-fraction=0.95"));
     failsNaming("classify-train.balance", () -> train("classify-train.balance=oversample"));
     failsNaming("classify-train.positives.0.chunk-chars",

@@ -3,10 +3,15 @@ package io.llmforge.quality;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The source formats on the real files they were made for. */
 class SharedDataSourcesTest {
@@ -38,16 +43,25 @@ class SharedDataSourcesTest {
   }
 
   @Test
-  void cutsWikipediaArticlesIntoChunksGroupedByArticle() {
+  void cutsWikipediaArticlesIntoChunksGroupedByArticle(@TempDir Path elsewhere) throws IOException {
     Path data = SharedData.require("text/wiki_demo.txt");
     SparkSession spark = TestSpark.session();
-    TextSource wiki = TextSource.parseList("[{format = text-paragraphs, chunk-chars = 2000, path = \""
-        + data.resolve("text/wiki_demo.txt") + "\"}]").get(0);
-    var chunks = TrainingSources.read(spark, wiki).cache();
+    var chunks = TrainingSources.read(spark, wikiAt(data.resolve("text/wiki_demo.txt"))).cache();
     long articles = chunks.select(TrainingSources.SPLIT_KEY).distinct().count();
     assertEquals(30, articles, "wiki_demo.txt has one article per line");
     Row lengths = chunks.selectExpr("min(length(text))", "max(length(text))", "count(*)").first();
     assertTrue(lengths.getInt(0) >= 200 && lengths.getInt(1) <= 2500, "chunk lengths " + lengths);
     assertTrue(lengths.getLong(2) > 400, "chunks: " + lengths.getLong(2));
+    // The same file seen from another checkout: the split keys (so the train/test split) must not change.
+    Path link = Files.createSymbolicLink(elsewhere.resolve("shared"), data.toAbsolutePath());
+    List<String> here = chunks.select(TrainingSources.SPLIT_KEY).orderBy(TrainingSources.SPLIT_KEY)
+        .as(Encoders.STRING()).collectAsList();
+    List<String> there = TrainingSources.read(spark, wikiAt(link.resolve("text/wiki_demo.txt")))
+        .select(TrainingSources.SPLIT_KEY).orderBy(TrainingSources.SPLIT_KEY).as(Encoders.STRING()).collectAsList();
+    assertEquals(here, there, "split keys depend on the text only, not on where the file lies");
+  }
+
+  private static TextSource wikiAt(Path file) {
+    return TextSource.parseList("[{format = text-paragraphs, chunk-chars = 2000, path = \"" + file + "\"}]").get(0);
   }
 }

@@ -42,8 +42,13 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  *   list input files → read records (executors) → process each (extract, normalise, language, filters)
- *     → exact dedup → write documents/ + rejects/ → check documents + rejects = input → commit
+ *     → exact dedup → [paragraph dedup → exact dedup of the stripped texts]
+ *     → write documents/ + rejects/ → check documents + rejects = input → commit
  * </pre>
+ *
+ * Paragraph dedup counts a paragraph per document, so it runs on exact dedup's survivors (ten copies of a page
+ * would otherwise make every paragraph of it "repeated"); two pages that differed only in boilerplate are
+ * identical once it is gone, hence the second exact dedup.
  *
  * The per-record work is {@link DocumentProcessor}; this class only wires Spark around it.
  */
@@ -70,6 +75,7 @@ public final class CleanJob {
     AtomicOutput output = AtomicOutput.begin(hadoop, settings.output(), settings.overwrite());
     Dataset<Row> processed = null;
     Dataset<Row> result = null;
+    ParagraphDedup paragraphs = null;
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       LongAccumulator skippedRecords = jsc.sc().longAccumulator("skipped_records");
@@ -82,8 +88,12 @@ public final class CleanJob {
       processed = spark.createDataFrame(outcomes, DocumentSchema.OUTCOMES).persist(StorageLevel.MEMORY_AND_DISK_SER());
       long input = processed.count();
 
-      result = (settings.exactDedup() ? ExactDedup.markDuplicates(processed) : processed)
-          .persist(StorageLevel.MEMORY_AND_DISK_SER());
+      Dataset<Row> deduped = settings.exactDedup() ? ExactDedup.markDuplicates(processed) : processed;
+      if (settings.paragraphDedup().enabled()) {
+        paragraphs = ParagraphDedup.apply(deduped, settings.paragraphDedup());
+        deduped = settings.exactDedup() ? ExactDedup.markDuplicates(paragraphs.outcomes()) : paragraphs.outcomes();
+      }
+      result = deduped.persist(StorageLevel.MEMORY_AND_DISK_SER());
       Dataset<Row> documents = result.filter(col(REJECT_STAGE).isNull()).select(columns(DocumentSchema.DOCUMENTS.fieldNames()));
       Dataset<Row> rejects = result.filter(col(REJECT_STAGE).isNotNull()).select(columns(DocumentSchema.REJECTS.fieldNames()));
       write(documents, settings.outputPartitions(), output.stagingPath(DOCUMENTS));
@@ -115,6 +125,9 @@ public final class CleanJob {
               org.apache.spark.sql.functions.concat_ws("/", col(REJECT_STAGE),
                   regexp_extract(col(REJECT_REASON), "^([A-Za-z0-9_]+)", 1))))
           .put("documents_by_language", countBy(documents, col(LANGUAGE)));
+      if (paragraphs != null) {
+        stats.put("paragraph_dedup", paragraphs.stats(result));
+      }
       output.commit(stats.toJson());
       LOG.info("clean: {} input -> {} documents + {} rejects in {}", input, writtenDocuments, writtenRejects,
           output.target());
@@ -123,6 +136,9 @@ public final class CleanJob {
       output.abort();
       throw e;
     } finally {
+      if (paragraphs != null) {
+        paragraphs.close();
+      }
       if (result != null) {
         result.unpersist();
       }

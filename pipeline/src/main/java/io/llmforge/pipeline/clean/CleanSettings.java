@@ -15,6 +15,7 @@ import org.apache.hadoop.conf.Configuration;
  * @param inputFormat null for detection by file name
  * @param piiMasker   null when PII masking is off
  * @param filters     the document filters, built when the job starts (block lists are read then)
+ * @param paragraphDedup corpus-wide removal of repeated paragraphs, after exact dedup
  */
 public record CleanSettings(
     List<String> inputs,
@@ -28,7 +29,8 @@ public record CleanSettings(
     int minChars,
     PiiMasker piiMasker,
     CleanFilters.Spec filters,
-    boolean exactDedup) implements Serializable {
+    boolean exactDedup,
+    ParagraphDedupSettings paragraphDedup) implements Serializable {
 
   public CleanSettings {
     inputs = List.copyOf(inputs);
@@ -56,7 +58,8 @@ public record CleanSettings(
         c.intIn("min-chars", 0, Integer.MAX_VALUE),
         c.bool("pii.enabled") ? CleanFilters.piiMasker(c.at("pii")) : null,
         CleanFilters.read(c),
-        c.bool("exact-dedup.enabled"));
+        c.bool("exact-dedup.enabled"),
+        ParagraphDedupSettings.from(c.at("paragraph-dedup")));
   }
 
   /** The per-record function; reads the configured block lists through {@code hadoop}. */

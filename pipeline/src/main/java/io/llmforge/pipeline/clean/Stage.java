@@ -6,6 +6,7 @@ public final class Stage {
   public static final String DECODE = "decode";
   public static final String EXTRACT = "extract";
   public static final String EXACT_DEDUP = "exact_dedup";
+  public static final String PARAGRAPH_DEDUP = "paragraph_dedup";
 
   private Stage() {}
 }

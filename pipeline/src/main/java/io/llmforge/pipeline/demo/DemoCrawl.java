@@ -18,7 +18,9 @@ import java.util.Random;
  * request and response records, pages wrapped in navigation, sidebars, footers and scripts, plus everything a
  * real crawl throws at a pipeline — exact and near duplicates, other languages, adult spam, link farms,
  * images, 404s and redirects, a WET file, a JSONL file with broken lines, a truncated WARC, an empty file,
- * a page of invalid UTF-8 and an oversized page.
+ * a page of invalid UTF-8 and an oversized page — and the boilerplate no extractor can tell from the article,
+ * because sites put it inside the article body: a newsletter plug and a corrections note ({@link #NEWSLETTER},
+ * {@link #CORRECTIONS}), for paragraph dedup to remove.
  */
 public final class DemoCrawl {
   private static final Instant START = Instant.parse("2024-03-01T08:00:00Z");
@@ -34,10 +36,24 @@ public final class DemoCrawl {
     this.layouts = new Layouts(random);
   }
 
-  /** What was written, by kind, so tests can check the clean job's counts against it. */
+  /**
+   * In-article boilerplate: the second paragraph of every second article (by index, so no random draw moves the
+   * rest of the crawl), long enough to pass for prose.
+   */
+  public static final String NEWSLETTER = "Sign up for the Harbour Weekly newsletter to receive stories like this "
+      + "one in your inbox every Friday morning.";
+  /** ... and the last but one of every third article. */
+  public static final String CORRECTIONS = "Spotted a mistake in this story? Our corrections policy explains how to "
+      + "contact the editors and what happens next.";
+
+  /**
+   * What was written, by kind, so tests can check the clean job's counts against it.
+   *
+   * @param newsletterArticles articles (originals, not their copies) that carry {@link #NEWSLETTER}
+   */
   public record Summary(int articles, int exactDuplicates, int nearDuplicates, int foreign, int adult,
                         int lowQuality, int nonHtml, int httpErrors, int wetRecords, int jsonlGood, int jsonlBad,
-                        List<Path> files) {}
+                        int newsletterArticles, List<Path> files) {}
 
   /** Writes the crawl into {@code dir} (created); {@code pages} is the number of good articles. */
   public Summary write(Path dir, int pages) throws IOException {
@@ -52,13 +68,15 @@ public final class DemoCrawl {
     int low = 0;
     int nonHtml = 0;
     int errors = 0;
+    int newsletter = 0;
     int shards = 2;
     for (int shard = 0; shard < shards; shard++) {
       Path file = dir.resolve(String.format("crawl-%05d.warc.gz", shard));
       files.add(file);
       try (OutputStream out = Files.newOutputStream(file); WarcPageWriter w = new WarcPageWriter(out, true)) {
         for (int i = shard; i < pages; i += shards) {
-          SyntheticText.Article a = emojify(text.article(3 + random.nextInt(5)));
+          SyntheticText.Article a = withHouseLines(emojify(text.article(3 + random.nextInt(5))), i);
+          newsletter += i % 2 == 0 ? 1 : 0;
           articles.add(a);
           String url = "https://" + site(i) + "/articles/" + slug(a.title()) + "-" + i;
           String html = layouts.page(a.title(), a.paragraphs());
@@ -118,7 +136,8 @@ public final class DemoCrawl {
     files.add(Files.write(dir.resolve("empty.warc.gz"), new byte[0]));
     files.add(Files.writeString(dir.resolve("standalone.html"),
         layouts.page("A standalone page", text.article(4).paragraphs())));
-    return new Summary(pages, exact, near, foreign, adult, low, nonHtml, errors, wet, jsonl[0], jsonl[1], files);
+    return new Summary(pages, exact, near, foreign, adult, low, nonHtml, errors, wet, jsonl[0], jsonl[1], newsletter,
+        files);
   }
 
   private int writeWet(Path file, List<Path> files) throws IOException {
@@ -178,6 +197,18 @@ public final class DemoCrawl {
     if (random.nextInt(5) == 0) {
       paras.set(paras.size() - 1, paras.get(paras.size() - 1) + " Readers can write to the editors at "
           + CONTACT_EMAIL + " or browse the archive server at " + CONTACT_IP + " for older stories.");
+    }
+    return new SyntheticText.Article(a.title(), paras);
+  }
+
+  private static SyntheticText.Article withHouseLines(SyntheticText.Article a, int i) {
+    // Before the last paragraph, which the near duplicates below rewrite: the plug must stay a line of its own.
+    List<String> paras = new ArrayList<>(a.paragraphs());
+    if (i % 2 == 0) {
+      paras.add(1, NEWSLETTER);
+    }
+    if (i % 3 == 1) {
+      paras.add(paras.size() - 1, CORRECTIONS);
     }
     return new SyntheticText.Article(a.title(), paras);
   }

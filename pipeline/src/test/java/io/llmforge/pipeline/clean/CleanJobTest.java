@@ -79,6 +79,21 @@ class CleanJobTest {
   }
 
   @Test
+  void inArticleBoilerplateIsRemovedByParagraphDedupAndEveryRemovalIsCounted() {
+    assertEquals(1, documents.filter(col(TEXT).contains(DemoCrawl.NEWSLETTER)).count(),
+        "keep-first: one document keeps the newsletter plug that half the articles carry");
+    assertEquals(1, documents.filter(col(TEXT).contains(DemoCrawl.CORRECTIONS)).count());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> paragraphs = (Map<String, Object>) stats.get("paragraph_dedup");
+    long removed = ((Number) paragraphs.get("units_removed")).longValue();
+    assertTrue(removed >= crawl.newsletterArticles() * 0.8, paragraphs.toString());
+    String sum = "coalesce(sum(quality_signals['" + ParagraphDedup.REMOVED_UNITS + "']), 0)";
+    double perDocument = documents.selectExpr(sum).first().getDouble(0) + rejects.selectExpr(sum).first().getDouble(0);
+    assertEquals(removed, (long) perDocument, "stats.json sums the per-document signals");
+    assertTrue(paragraphs.get("most_repeated").toString().contains(DemoCrawl.NEWSLETTER), paragraphs.toString());
+  }
+
+  @Test
   void emojiSurviveTheWholePipeline() {
     assertTrue(documents.filter(col(TEXT).contains("😀🌉")).count() > 0);
     assertTrue(documents.filter(col(TEXT).contains("crème brûlée for 5 € → worth it!")).count() > 0);
