@@ -130,8 +130,11 @@ public final class HfExport {
     }
   }
 
+  /** PPO's critic ({@code value} head): it trains alongside the policy and is no part of the language model. */
+  private static final Set<String> TRAINING_ONLY = Set.of("value.weight");
+
   /**
-   * The checkpoint's weights must all be the language model's: a reward model's {@code score.weight} (or any other
+   * The checkpoint's weights must all be the language model's (or {@link #TRAINING_ONLY}): a reward model's {@code score.weight} (or any other
    * head) has no place in GPT2LMHeadModel, and dropping it silently would export a different model.
    */
   private static void refuseForeignTensors(Path folder, GptEngine model) {
@@ -139,10 +142,10 @@ public final class HfExport {
     Set<String> known = Set.copyOf(model.parameters().names());
     try {
       for (String name : SafeTensors.tensorInfo(file).keySet()) {
-        if (!known.contains(name)) {
+        if (!known.contains(name) && !TRAINING_ONLY.contains(name)) {
           throw new IllegalStateException(file + " has a tensor " + name + " that GPT-2 has no place for"
               + (GptEngine.isHeadTensor(name) ? " (a scalar head: this is a reward model, not a language model)" : "")
-              + "; export takes pretrain, sft and dpo checkpoints");
+              + "; export takes pretrain, sft, dpo, kto, grpo and ppo checkpoints");
         }
       }
     } catch (IOException e) {

@@ -318,6 +318,17 @@ class HfExportTest {
     assertNotNull(Checkpoint.resolve(run, QUIET), "the run is intact");
   }
 
+  /** A PPO policy carries its critic; the export is the language model without it. */
+  @Test
+  void ppoCheckpointExportsWithoutItsValueHead(@TempDir Path dir) throws Exception {
+    GptEngine ppo = new GptEngine(config(), DataType.FLOAT, LoraSettings.NONE, n -> true, List.of("value"));
+    Path run = save(dir.resolve("ppo"), ppo);
+    Path out = dir.resolve("hf");
+    HfExport.write(run, out, false, QUIET);
+    assertFalse(SafeTensors.tensorInfo(out.resolve("model.safetensors")).keySet().stream()
+        .anyMatch(n -> n.contains("value")), "no value head in the export");
+  }
+
   @Test
   void rewardModelIsRefusedNamingItsHead(@TempDir Path dir) throws Exception {
     GptEngine rm = new GptEngine(config(), DataType.FLOAT, LoraSettings.NONE, n -> true, List.of("score"));
