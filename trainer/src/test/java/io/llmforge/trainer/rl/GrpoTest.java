@@ -237,7 +237,7 @@ class GrpoTest {
         .map(l -> l.get("step") + ":" + l.get("loss") + ":" + l.get("reward")).map(Object.class::cast).toList();
   }
 
-  private static int[] concat(int[] a, int[] b) {
+  static int[] concat(int[] a, int[] b) {
     int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;

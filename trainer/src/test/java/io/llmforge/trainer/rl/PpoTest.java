@@ -131,7 +131,7 @@ class PpoTest {
     ValueHead critic = new ValueHead(engine);
     int[] p1 = template.prompt(List.of(Message.user("What is 2 + 3?")));
     int[] p2 = template.prompt(List.of(Message.user("Hi")));
-    List<int[]> rows = List.of(concat(p1, template.completion("5")), concat(p2, template.completion("Hello there.")));
+    List<int[]> rows = List.of(GrpoTest.concat(p1, template.completion("5")), GrpoTest.concat(p2, template.completion("Hello there.")));
     int[] prompts = {p1.length, p2.length};
     Parameters params = engine.parameters();
     params.zeroGradients();
@@ -178,7 +178,7 @@ class PpoTest {
     AnswerLogProbs logps = new AnswerLogProbs(engine, template.tokenizer().specialId(SpecialTokens.PAD));
     ValueHead critic = new ValueHead(engine);
     int[] prompt = template.prompt(List.of(Message.user("What is 2 + 3?")));
-    List<int[]> rows = List.of(concat(prompt, template.completion("5")), concat(prompt, template.completion("7")));
+    List<int[]> rows = List.of(GrpoTest.concat(prompt, template.completion("5")), GrpoTest.concat(prompt, template.completion("7")));
     int[] prompts = {prompt.length, prompt.length};
     logps.forward(rows, prompts);
     double[][] before = logps.perToken();
@@ -281,11 +281,5 @@ class PpoTest {
       c[i] = a[i].clone();
     }
     return c;
-  }
-
-  private static int[] concat(int[] a, int[] b) {
-    int[] out = Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    return out;
   }
 }
