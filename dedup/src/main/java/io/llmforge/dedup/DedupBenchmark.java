@@ -59,6 +59,14 @@ public final class DedupBenchmark {
       return mllib.seconds() / ours.seconds();
     }
 
+    /** Documents per second and core in the job's signature stage (its wall-clock time, all cores busy). */
+    public double signatureDocsPerCoreSecond(int cores) {
+      Object phases = oursStats.get("phase_seconds");
+      double seconds = phases instanceof Map<?, ?> m && m.get("signatures") instanceof Number x ? x.doubleValue()
+          : Double.NaN;
+      return documents / seconds / cores;
+    }
+
     /** The same ratio in CPU time of the whole process: robust against other load on the machine. */
     public double cpuSpeedup() {
       return mllib.cpuSeconds() / ours.cpuSeconds();
@@ -93,6 +101,61 @@ public final class DedupBenchmark {
     private static Double finite(double x) {
       return Double.isFinite(x) ? Math.round(x * 100) / 100.0 : null;
     }
+  }
+
+  /**
+   * One core's throughput, on the driver thread over the same corpus texts: the analysis chain alone (Lucene's
+   * word segmentation and lower case, nothing hashed: the practical limit) and whole signatures.
+   */
+  public record SignatureThroughput(int documents, long words, double tokenizeDocsPerSecond,
+      double signatureDocsPerSecond) {
+    /** Signature throughput over tokenizing alone: 1.0 would mean shingling and hashing cost nothing. */
+    public double ratio() {
+      return signatureDocsPerSecond / tokenizeDocsPerSecond;
+    }
+
+    public Map<String, Object> asMap() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("documents", documents);
+      m.put("words", words);
+      m.put("tokenize_docs_per_second_one_core", Math.round(tokenizeDocsPerSecond));
+      m.put("signature_docs_per_second_one_core", Math.round(signatureDocsPerSecond));
+      m.put("signature_over_tokenize", round(ratio()));
+      return m;
+    }
+  }
+
+  /** Measures {@link SignatureThroughput} over the first {@code n} corpus documents, best of three passes. */
+  public static SignatureThroughput signatureThroughput(Path textDir, NearDuplicateCorpus.Spec spec, int n,
+      int numHashes) {
+    NearDuplicateCorpus corpus = NearDuplicateCorpus.cached(textDir, spec);
+    List<String> texts = IntStream.range(0, n).mapToObj(corpus::text).toList();
+    long words = 0;
+    long bestTokenize = Long.MAX_VALUE;
+    long bestSignature = Long.MAX_VALUE;
+    long sink = 0;
+    try (ShingleHasher hasher = new ShingleHasher(spec.shingleSize());
+         MinHashSignatures signatures = new MinHashSignatures(spec.shingleSize(), numHashes)) {
+      for (int pass = 0; pass < 3; pass++) {
+        long t0 = System.nanoTime();
+        words = 0;
+        for (String text : texts) {
+          words += hasher.words(text);
+        }
+        long t1 = System.nanoTime();
+        for (String text : texts) {
+          long[] signature = signatures.signature(text);
+          sink += signature.length == 0 ? 0 : signature[0];
+        }
+        long t2 = System.nanoTime();
+        bestTokenize = Math.min(bestTokenize, t1 - t0);
+        bestSignature = Math.min(bestSignature, t2 - t1);
+      }
+    }
+    if (sink == 42) {
+      System.out.print(""); // keeps the signatures from being optimised away
+    }
+    return new SignatureThroughput(n, words, n / (bestTokenize / 1e9), n / (bestSignature / 1e9));
   }
 
   /** Wall-clock and whole-process CPU time since a start. */

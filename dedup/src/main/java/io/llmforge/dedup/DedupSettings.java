@@ -27,7 +27,7 @@ public record DedupSettings(
     int maxIterations,
     String checkpointDir) {
 
-  /** The most MinHash values per document; MinHashFilter keeps one bucket per value. */
+  /** The most MinHash values (buckets) per document: each costs a long per document in memory. */
   public static final int MAX_HASHES = 4096;
 
   public DedupSettings {

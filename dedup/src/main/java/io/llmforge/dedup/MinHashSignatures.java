@@ -1,36 +1,34 @@
 package io.llmforge.dedup;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import org.apache.lucene.analysis.TokenStream;
-import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
+import java.util.function.LongConsumer;
 
 /**
- * Text to MinHash signature through Lucene's analysis chain ({@link ShingleAnalyzer}): {@code numHashes}
- * longs, position i holding the minimum shingle hash of bucket i. Two documents' signatures agree at a
- * position with probability close to the Jaccard similarity of their shingle sets.
+ * Text to MinHash signature: {@code numHashes} longs, position i holding the minimum shingle hash of bucket i.
+ * Two documents' signatures agree at a position with probability close to the Jaccard similarity of their
+ * shingle sets ({@link ShingleHasher}, the same sets {@link ShingleSets} lists).
  *
- * <p>{@code MinHashFilter} emits each minimum as a token of 8 chars, each char carrying 16 bits of the
- * 128-bit hash (chars 0-3 the high word, 4-7 the low word). Those chars are arbitrary 16-bit values,
- * unpaired surrogates included, so they are decoded from the char buffer directly: a detour through
- * {@code String.getBytes} would replace invalid surrogates with '?' and merge different hashes.
+ * <p>One-permutation hashing: one 64-bit hash per shingle, its top 32 bits choose one of {@code numHashes}
+ * equal buckets over the hash range, each bucket keeps its minimum. An empty bucket (short documents) takes the
+ * value of the next non-empty one, circularly ("rotation", Shrivastava and Li 2014): a value determines its
+ * bucket, so two documents still agree at a rotated position only when they share that minimum. A non-empty
+ * document always has exactly {@code numHashes} values. The cost is one hash and one compare per shingle, not
+ * one per shingle and MinHash value, and nothing is allocated per shingle.
  *
- * <p>Thread-safe. Cheap to create, but each instance holds Lucene token streams: make one per task.
+ * <p>Thread-safe; each instance holds a Lucene analyzer: make one per task and close it.
  */
 public final class MinHashSignatures implements AutoCloseable {
-  /** The signature of a document without a single token (empty or punctuation only). */
+  /** The signature of a document without a single word (empty or punctuation only). */
   public static final long[] EMPTY = new long[0];
-  static final int TOKEN_CHARS = 8;
 
   private final int numHashes;
-  private final ShingleAnalyzer analyzer;
+  private final ShingleHasher shingles;
 
   public MinHashSignatures(int shingleSize, int numHashes) {
     if (numHashes < 1) {
       throw new IllegalArgumentException("numHashes must be at least 1, got " + numHashes);
     }
     this.numHashes = numHashes;
-    this.analyzer = new ShingleAnalyzer(shingleSize, numHashes);
+    this.shingles = new ShingleHasher(shingleSize);
   }
 
   public int numHashes() {
@@ -39,58 +37,68 @@ public final class MinHashSignatures implements AutoCloseable {
 
   /** The signature of {@code text}: {@link #numHashes()} values, or {@link #EMPTY} when it has no words. */
   public long[] signature(String text) {
-    long[] signature = new long[numHashes];
-    int n = 0;
-    try (TokenStream tokens = analyzer.tokenStream("text", text)) {
-      CharTermAttribute term = tokens.addAttribute(CharTermAttribute.class);
-      tokens.reset();
-      while (tokens.incrementToken()) {
-        if (n == numHashes) {
-          throw new IllegalStateException("MinHashFilter emitted more than " + numHashes + " values");
-        }
-        signature[n++] = decode(term.buffer(), term.length());
+    Minima minima = new Minima(numHashes);
+    shingles.forEach(text, minima);
+    return minima.signature();
+  }
+
+  /** The bucket of a shingle hash: its top 32 bits scaled to [0, buckets). */
+  static int bucket(long hash, int buckets) {
+    return (int) (((hash >>> 32) * buckets) >>> 32);
+  }
+
+  /** Each bucket's minimum over the shingle hashes it is handed. */
+  private static final class Minima implements LongConsumer {
+    private final long[] min;
+    private final boolean[] filled;
+    private int nonEmpty;
+
+    Minima(int buckets) {
+      min = new long[buckets];
+      filled = new boolean[buckets];
+    }
+
+    @Override
+    public void accept(long hash) {
+      int bucket = bucket(hash, min.length);
+      if (!filled[bucket]) {
+        filled[bucket] = true;
+        min[bucket] = hash;
+        nonEmpty++;
+      } else if (hash < min[bucket]) {
+        min[bucket] = hash;
       }
-      tokens.end();
-    } catch (IOException e) {
-      throw new UncheckedIOException("reading a String cannot fail", e);
     }
-    if (n == 0) {
-      return EMPTY;
+
+    long[] signature() {
+      if (nonEmpty == 0) {
+        return EMPTY;
+      }
+      if (nonEmpty < min.length) {
+        rotate();
+      }
+      return min;
     }
-    if (n != numHashes) {
-      // With rotation every bucket is filled as soon as there is one shingle; anything else is a Lucene change.
-      throw new IllegalStateException("MinHashFilter emitted " + n + " values, expected " + numHashes);
+
+    /** Fills each empty bucket with the value of the next non-empty one, wrapping around. */
+    private void rotate() {
+      int first = 0;
+      while (!filled[first]) {
+        first++;
+      }
+      long next = min[first]; // what the empty buckets after the last non-empty one wrap to
+      for (int i = min.length - 1; i >= 0; i--) {
+        if (filled[i]) {
+          next = min[i];
+        } else {
+          min[i] = next;
+        }
+      }
     }
-    return signature;
-  }
-
-  /**
-   * One 64-bit value from an 8-char MinHashFilter token: the high and low words of its 128-bit hash, XORed.
-   * The high word alone would do poorly: its top bits are the bucket number, so equal within a position.
-   */
-  static long decode(char[] token, int length) {
-    if (length != TOKEN_CHARS) {
-      throw new IllegalArgumentException("MinHashFilter token of " + length + " chars, expected " + TOKEN_CHARS);
-    }
-    return high(token) ^ low(token);
-  }
-
-  /** Bits 127..64 of the hash: chars 0-3, most significant first. */
-  static long high(char[] token) {
-    return word(token, 0);
-  }
-
-  /** Bits 63..0 of the hash: chars 4-7, most significant first. */
-  static long low(char[] token) {
-    return word(token, 4);
-  }
-
-  private static long word(char[] token, int from) {
-    return (long) token[from] << 48 | (long) token[from + 1] << 32 | (long) token[from + 2] << 16 | token[from + 3];
   }
 
   @Override
   public void close() {
-    analyzer.close();
+    shingles.close();
   }
 }

@@ -6,62 +6,44 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.apache.lucene.analysis.TokenStream;
-import org.apache.lucene.analysis.minhash.LuceneMinHashReference;
-import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.junit.jupiter.api.Test;
 
 class MinHashSignaturesTest {
   private static final String TEXT = "The quick brown fox jumps over the lazy dog while the farmers repair the old "
       + "stone bridge near the river, because the winter floods destroyed the wooden one last year.";
 
+  /** The fast path against a plain recomputation from the exact shingle set: per-bucket minima, then rotation. */
   @Test
-  void decodesTheCharsOfATokenIntoTheHashWords() {
-    SplittableRandom random = new SplittableRandom(1);
-    for (int k = 0; k < 1000; k++) {
-      long high = random.nextLong();
-      long low = random.nextLong();
-      char[] token = {(char) (high >> 48), (char) (high >> 32), (char) (high >> 16), (char) high,
-          (char) (low >> 48), (char) (low >> 32), (char) (low >> 16), (char) low}; // MinHashFilter's packing
-      assertEquals(high, MinHashSignatures.high(token));
-      assertEquals(low, MinHashSignatures.low(token));
-      assertEquals(high ^ low, MinHashSignatures.decode(token, 8));
-    }
-  }
-
-  @Test
-  void signatureEqualsMinimaRecomputedFromLuceneMurmur() {
-    int buckets = 64;
-    long[][] minima = LuceneMinHashReference.minima(terms(new ShingleAnalyzer(5, 0), TEXT), buckets);
-    long[] expected = new long[buckets];
-    for (int b = 0; b < buckets; b++) {
-      expected[b] = minima[b][0] ^ minima[b][1];
-    }
-    try (MinHashSignatures signatures = new MinHashSignatures(5, buckets)) {
-      assertArrayEquals(expected, signatures.signature(TEXT));
-    }
-  }
-
-  @Test
-  void tokensCarryUnpairedSurrogatesThatAStringRoundTripWouldDestroy() {
-    List<String> tokens = terms(new ShingleAnalyzer(5, 256), TEXT);
-    assertEquals(256, tokens.size());
-    int surrogates = 0;
-    int corrupted = 0;
-    for (String token : tokens) {
-      surrogates += (int) token.chars().filter(c -> Character.isSurrogate((char) c)).count();
-      String roundTrip = new String(token.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
-      if (!roundTrip.equals(token)) {
-        corrupted++;
+  void signatureIsTheBucketMinimaOfTheExactShingleSet() {
+    String shortText = "three short words";
+    for (String text : List.of(TEXT, shortText, TEXT.repeat(20))) {
+      for (int buckets : new int[] {1, 7, 64, 256}) {
+        long[] set;
+        try (ShingleSets sets = new ShingleSets(5)) {
+          set = sets.of(text);
+        }
+        try (MinHashSignatures signatures = new MinHashSignatures(5, buckets)) {
+          assertArrayEquals(referenceSignature(set, buckets), signatures.signature(text), text + ", " + buckets);
+        }
       }
     }
-    assertTrue(surrogates > 0, "256 tokens of random 16-bit chars should contain surrogates");
-    assertTrue(corrupted > 0, "decoding through String bytes would have merged different hashes");
+  }
+
+  @Test
+  void bucketsSplitTheHashRangeEvenly() {
+    int buckets = 10;
+    int[] counts = new int[buckets];
+    SplittableRandom random = new SplittableRandom(3);
+    for (int i = 0; i < 100_000; i++) {
+      counts[MinHashSignatures.bucket(random.nextLong(), buckets)]++;
+    }
+    for (int c : counts) {
+      assertTrue(Math.abs(c - 10_000) < 500, "bucket count " + c);
+    }
+    assertEquals(0, MinHashSignatures.bucket(0L, buckets));
+    assertEquals(buckets - 1, MinHashSignatures.bucket(-1L, buckets));
   }
 
   @Test
@@ -122,18 +104,23 @@ class MinHashSignaturesTest {
     assertTrue(beyond3Sigma <= pairs * 0.03, beyond3Sigma + " of " + pairs + " pairs beyond 3 sigma");
   }
 
-  private static List<String> terms(ShingleAnalyzer analyzer, String text) {
-    List<String> terms = new ArrayList<>();
-    try (analyzer; TokenStream tokens = analyzer.tokenStream("text", text)) {
-      CharTermAttribute term = tokens.addAttribute(CharTermAttribute.class);
-      tokens.reset();
-      while (tokens.incrementToken()) {
-        terms.add(term.toString());
+  /** Minimum hash of each bucket; an empty bucket takes the next non-empty bucket's value, wrapping around. */
+  private static long[] referenceSignature(long[] shingleSet, int buckets) {
+    Long[] min = new Long[buckets];
+    for (long h : shingleSet) {
+      int b = MinHashSignatures.bucket(h, buckets);
+      if (min[b] == null || h < min[b]) {
+        min[b] = h;
       }
-      tokens.end();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
     }
-    return terms;
+    long[] signature = new long[buckets];
+    for (int b = 0; b < buckets; b++) {
+      int k = 0;
+      while (min[(b + k) % buckets] == null) {
+        k++;
+      }
+      signature[b] = min[(b + k) % buckets];
+    }
+    return signature;
   }
 }

@@ -85,10 +85,20 @@ final class DedupBenchCommand implements Callable<Integer> {
     System.out.printf("bench dedup: %s bands x rows, threshold %.2f, verify %s; MLlib MinHashLSH %d hash tables; "
         + "%d cores%n", settings.bands(), settings.threshold(), settings.verify().name().toLowerCase(), mllibTables,
         Runtime.getRuntime().availableProcessors());
+    DedupBenchmark.SignatureThroughput throughput = DedupBenchmark.signatureThroughput(data, spec, 20_000,
+        settings.bands().numHashes());
     List<DedupBenchmark.Result> results = DedupBenchmark.run(spark, settings, benchOptions, r -> printRow(r, true));
     System.out.println();
     printHeader();
     results.forEach(r -> printRow(r, false));
+    int cores = spark.sparkContext().defaultParallelism();
+    System.out.printf("%nsignature stage, one core, %,d documents (%,d words): tokenizing alone %,.0f docs/s, "
+        + "signatures %,.0f docs/s (%.2f of tokenizing)%n", throughput.documents(), throughput.words(),
+        throughput.tokenizeDocsPerSecond(), throughput.signatureDocsPerSecond(), throughput.ratio());
+    for (DedupBenchmark.Result r : results) {
+      System.out.printf("signature stage in Spark, %,d documents: %,.0f docs/s per core (%d cores)%n", r.documents(),
+          r.signatureDocsPerCoreSecond(cores), cores);
+    }
 
     Map<String, Object> settingsJson = new LinkedHashMap<>();
     settingsJson.put("shingle_size", settings.shingleSize());
@@ -107,7 +117,12 @@ final class DedupBenchCommand implements Callable<Integer> {
         .put("cpus", Runtime.getRuntime().availableProcessors())
         .put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20)
         .put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"))
-        .put("results", results.stream().map(DedupBenchmark.Result::asMap).toList());
+        .put("signature_throughput", throughput.asMap())
+        .put("results", results.stream().map(r -> {
+          Map<String, Object> m = r.asMap();
+          m.put("signature_docs_per_core_second_in_spark", Math.round(r.signatureDocsPerCoreSecond(cores)));
+          return m;
+        }).toList());
     DedupBenchmark.writeJson(out, json.toJson());
     System.out.println("wrote " + out);
     return 0;
