@@ -127,8 +127,10 @@ public final class DedupJob {
     NearDuplicates.Counts c = found.counts();
 
     long t0 = System.nanoTime();
-    ConnectedComponents.Result cc = ConnectedComponents.run(found.edges(), CandidatePairs.A, CandidatePairs.B,
-        s.maxIterations(), s.checkpointDir());
+    ConnectedComponents.Result cc = c.verifiedPairs() <= s.driverMaxEdges()
+        ? DriverComponents.run(found.edges(), CandidatePairs.A, CandidatePairs.B)
+        : ConnectedComponents.run(found.edges(), CandidatePairs.A, CandidatePairs.B, s.maxIterations(),
+            s.checkpointDir());
     Dataset<Row> components = cc.components();
     long clusteredAtMost = 2 * c.verifiedPairs(); // every clustered document is in a verified pair
 
@@ -182,6 +184,7 @@ public final class DedupJob {
         .put("candidate_documents", c.candidateDocuments())
         .put("verify", s.verify().name().toLowerCase())
         .put("verified_pairs", c.verifiedPairs())
+        .put("connected_components", c.verifiedPairs() <= s.driverMaxEdges() ? "driver" : "distributed")
         .put("connected_components_rounds", cc.iterations())
         .put("clusters", sizes.clusters())
         .put("documents_in_clusters", sizes.documents())

@@ -8,7 +8,11 @@ import java.util.List;
  * {@code conf/dedup.conf}), validated before any work starts.
  *
  * @param broadcastRows a join side with at most this many rows is broadcast instead of shuffling the large side
+ * @param driverMaxDocuments up to this many documents, candidate pairs are found on the driver
+ *                           ({@link DriverCandidates}); above it, distributed ({@link CandidatePairs})
  * @param checkpointDir "" for local checkpoints in connected components, else a reliable checkpoint folder
+ * @param driverMaxEdges up to this many verified pairs, connected components run on the driver
+ *                       ({@link DriverComponents}); above it, distributed ({@link ConnectedComponents})
  */
 public record DedupSettings(
     List<String> inputs,
@@ -24,8 +28,10 @@ public record DedupSettings(
     int partitions,
     int outputPartitions,
     long broadcastRows,
+    long driverMaxDocuments,
     int maxIterations,
-    String checkpointDir) {
+    String checkpointDir,
+    long driverMaxEdges) {
 
   /** The most MinHash values (buckets) per document: each costs a long per document in memory. */
   public static final int MAX_HASHES = 4096;
@@ -63,13 +69,17 @@ public record DedupSettings(
         c.intIn("partitions", 0, 1_000_000),
         c.intIn("output-partitions", 0, 1_000_000),
         c.longIn("broadcast-rows", 0, 1_000_000_000L),
+        c.longIn("driver-max-documents", 0, 10_000_000L),
         c.intIn("connected-components.max-iterations", 1, 10_000),
-        c.string("connected-components.checkpoint-dir"));
+        c.string("connected-components.checkpoint-dir"),
+        c.longIn("connected-components.driver-max-edges", 0, 100_000_000L));
   }
 
   /** A copy reading {@code newInputs} and writing {@code newOutput}; for tests and benchmarks. */
   public DedupSettings withPaths(List<String> newInputs, String newOutput) {
     return new DedupSettings(newInputs, newOutput, overwrite, shingleSize, bands, threshold, verify, maxBucketSize,
-        representative, qualitySignal, partitions, outputPartitions, broadcastRows, maxIterations, checkpointDir);
+        representative, qualitySignal, partitions, outputPartitions, broadcastRows, driverMaxDocuments,
+        maxIterations, checkpointDir,
+        driverMaxEdges);
   }
 }

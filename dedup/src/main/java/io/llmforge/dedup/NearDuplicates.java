@@ -34,7 +34,9 @@ import org.apache.spark.storage.StorageLevel;
  * <p>Documents get a long {@code node} id for the graph steps. Only the compact per-document features (id,
  * band keys, ranking fields; the signature only when verification needs it) are cached; the text is read again
  * only for candidate documents, and only when verification is exact. A join whose small side has at most
- * {@code broadcast-rows} rows broadcasts it, so the large side is not shuffled.
+ * {@code broadcast-rows} rows broadcasts it, so the large side is not shuffled. A corpus of at most
+ * {@code driver-max-documents} documents finds its candidate pairs on the driver ({@link DriverCandidates}): the
+ * same pairs without the shuffles whose fixed cost dominates small runs.
  */
 public final class NearDuplicates {
   public static final String NODE = "node";
@@ -80,14 +82,26 @@ public final class NearDuplicates {
     }
     long t1 = System.nanoTime();
 
-    Dataset<Row> bandRows = bandRows(features);
     CandidatePairs.BucketCounts buckets = CandidatePairs.BucketCounts.register(docs.sparkSession());
-    Dataset<Row> pairs = CandidatePairs.pairs(bandRows, s.maxBucketSize(), s.partitions(), buckets)
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    long candidatePairs = pairs.count();
-    Dataset<Row> candidateNodes = pairs.select(col(CandidatePairs.A).as(NODE))
-        .union(pairs.select(col(CandidatePairs.B).as(NODE))).distinct().persist(StorageLevel.MEMORY_AND_DISK());
-    long candidateDocuments = candidateNodes.count();
+    Dataset<Row> pairs;
+    Dataset<Row> candidateNodes;
+    long candidatePairs;
+    long candidateDocuments;
+    if (documents <= s.driverMaxDocuments()) {
+      DriverCandidates.Found onDriver = DriverCandidates.find(features, documents - withoutWords,
+          s.bands().bands(), s.maxBucketSize(), buckets);
+      pairs = onDriver.pairs();
+      candidatePairs = onDriver.pairCount();
+      candidateNodes = onDriver.nodes();
+      candidateDocuments = onDriver.nodeCount();
+    } else {
+      pairs = CandidatePairs.pairs(bandRows(features), s.maxBucketSize(), s.partitions(), buckets)
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      candidatePairs = pairs.count();
+      candidateNodes = pairs.select(col(CandidatePairs.A).as(NODE))
+          .union(pairs.select(col(CandidatePairs.B).as(NODE))).distinct().persist(StorageLevel.MEMORY_AND_DISK());
+      candidateDocuments = candidateNodes.count();
+    }
     long t2 = System.nanoTime();
 
     Verified verified = verify(docs, features, pairs, candidateNodes, candidateDocuments, s);

@@ -78,6 +78,24 @@ class ConnectedComponentsTest {
     assertTrue(result.iterations() < 20, result.iterations() + " rounds");
   }
 
+  /**
+   * The driver's union-find against the plain reference the distributed rounds are also checked against
+   * ({@link #randomGraphMatchesUnionFind}), on random graphs of several densities with self-loops.
+   */
+  @Test
+  void driverComponentsEqualUnionFind() {
+    SplittableRandom random = new SplittableRandom(5);
+    for (int edgesCount : new int[] {0, 1, 50, 400, 1500}) {
+      List<long[]> edges = new ArrayList<>();
+      for (int k = 0; k < edgesCount; k++) {
+        long x = random.nextLong(1_000) * 1_000_003L; // sparse, large ids, as node ids are
+        edges.add(new long[] {x, random.nextInt(4) == 0 ? x : random.nextLong(1_000) * 1_000_003L});
+      }
+      Map<Long, Long> driver = collect(DriverComponents.run(edges(edges), "a", "b").components());
+      assertEquals(unionFind(edges), driver, edgesCount + " edges");
+    }
+  }
+
   @Test
   void reliableCheckpointsGiveTheSameResult(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
     List<long[]> edges = List.of(new long[] {9, 8}, new long[] {8, 7}, new long[] {7, 6}, new long[] {1, 6});

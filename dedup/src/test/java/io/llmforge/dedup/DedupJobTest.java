@@ -111,8 +111,10 @@ class DedupJobTest {
     JobStats skipped = DedupJob.run(spark, settings(input, output));
     assertEquals(true, skipped.get("skipped"));
     DedupJob.run(spark, settings(input, output, "dedup.representative=earliest", "dedup.overwrite=true",
-        "dedup.partitions=7", "dedup.broadcast-rows=0"));
-    assertEquals(first, clusters(spark, output), "same clusters with other partitioning and no broadcasts");
+        "dedup.partitions=7", "dedup.broadcast-rows=0", "dedup.connected-components.driver-max-edges=0",
+        "dedup.driver-max-documents=0"));
+    assertEquals(first, clusters(spark, output),
+        "same clusters with other partitioning, no broadcasts, distributed candidates and components");
   }
 
   @Test

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The dedup job on a real standalone cluster (master + 2 workers, separate JVMs on loopback) gives exactly the
- * clusters that local mode gives.
+ * The dedup job on a real standalone cluster (master + 2 workers, separate JVMs on loopback), its candidate pairs
+ * and connected components forced onto the executors, gives exactly the clusters that local mode gives with
+ * both on the driver (the default at this size).
  */
 class StandaloneClusterTest {
   @TempDir
@@ -39,7 +40,10 @@ class StandaloneClusterTest {
       SparkSession spark = cluster.session("llmforge-dedup-cluster-test", 2, "512m");
       assertEquals(2, cluster.executorCount());
       String clusterOut = dir.resolve("standalone").toString();
-      JobStats stats = DedupJob.run(spark, DedupJobTest.settings(input, clusterOut));
+      JobStats stats = DedupJob.run(spark, DedupJobTest.settings(input, clusterOut, "dedup.driver-max-documents=0",
+          "dedup.connected-components.driver-max-edges=0"));
+      assertEquals("distributed", stats.get("connected_components"));
+      assertEquals("driver", localStats.get("connected_components"));
       assertEquals(expected, DedupJobTest.clusters(spark, clusterOut));
       assertEquals(localStats.getLong("removed"), stats.getLong("removed"));
       assertEquals(localStats.getLong("verified_pairs"), stats.getLong("verified_pairs"));
