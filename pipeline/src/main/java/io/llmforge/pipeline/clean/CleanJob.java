@@ -16,6 +16,7 @@ import io.llmforge.pipeline.spark.AtomicOutput;
 import io.llmforge.pipeline.spark.DocumentSchema;
 import io.llmforge.pipeline.spark.InputFiles;
 import io.llmforge.pipeline.spark.JobStats;
+import io.llmforge.pipeline.spark.Lineage;
 import io.llmforge.pipeline.spark.ReadInputs;
 import io.llmforge.pipeline.spark.SerializableHadoopConf;
 import java.time.Duration;
@@ -74,7 +75,7 @@ public final class CleanJob {
     Instant started = Instant.now();
     AtomicOutput output = AtomicOutput.begin(hadoop, settings.output(), settings.overwrite());
     Dataset<Row> processed = null;
-    Dataset<Row> result = null;
+    Dataset<Row> result;
     ParagraphDedup paragraphs = null;
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -88,12 +89,13 @@ public final class CleanJob {
       processed = spark.createDataFrame(outcomes, DocumentSchema.OUTCOMES).persist(StorageLevel.MEMORY_AND_DISK_SER());
       long input = processed.count();
 
+      // Each dedup stage reads its input several times; cut the plan after each (see Lineage).
       Dataset<Row> deduped = settings.exactDedup() ? ExactDedup.markDuplicates(processed) : processed;
       if (settings.paragraphDedup().enabled()) {
-        paragraphs = ParagraphDedup.apply(deduped, settings.paragraphDedup());
+        paragraphs = ParagraphDedup.apply(Lineage.cut(deduped, settings.checkpointDir()), settings.paragraphDedup());
         deduped = settings.exactDedup() ? ExactDedup.markDuplicates(paragraphs.outcomes()) : paragraphs.outcomes();
       }
-      result = deduped.persist(StorageLevel.MEMORY_AND_DISK_SER());
+      result = Lineage.cut(deduped, settings.checkpointDir());
       Dataset<Row> documents = result.filter(col(REJECT_STAGE).isNull()).select(columns(DocumentSchema.DOCUMENTS.fieldNames()));
       Dataset<Row> rejects = result.filter(col(REJECT_STAGE).isNotNull()).select(columns(DocumentSchema.REJECTS.fieldNames()));
       write(documents, settings.outputPartitions(), output.stagingPath(DOCUMENTS));
@@ -138,9 +140,6 @@ public final class CleanJob {
     } finally {
       if (paragraphs != null) {
         paragraphs.close();
-      }
-      if (result != null) {
-        result.unpersist();
       }
       if (processed != null) {
         processed.unpersist();

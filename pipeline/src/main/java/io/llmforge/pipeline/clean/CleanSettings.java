@@ -16,6 +16,8 @@ import org.apache.hadoop.conf.Configuration;
  * @param piiMasker   null when PII masking is off
  * @param filters     the document filters, built when the job starts (block lists are read then)
  * @param paragraphDedup corpus-wide removal of repeated paragraphs, after exact dedup
+ * @param checkpointDir  "" to cut the plan between dedup stages with local checkpoints, else a reliable
+ *                       checkpoint folder ({@code Lineage})
  */
 public record CleanSettings(
     List<String> inputs,
@@ -30,7 +32,8 @@ public record CleanSettings(
     PiiMasker piiMasker,
     CleanFilters.Spec filters,
     boolean exactDedup,
-    ParagraphDedupSettings paragraphDedup) implements Serializable {
+    ParagraphDedupSettings paragraphDedup,
+    String checkpointDir) implements Serializable {
 
   public CleanSettings {
     inputs = List.copyOf(inputs);
@@ -59,7 +62,8 @@ public record CleanSettings(
         c.bool("pii.enabled") ? CleanFilters.piiMasker(c.at("pii")) : null,
         CleanFilters.read(c),
         c.bool("exact-dedup.enabled"),
-        ParagraphDedupSettings.from(c.at("paragraph-dedup")));
+        ParagraphDedupSettings.from(c.at("paragraph-dedup")),
+        c.string("checkpoint-dir"));
   }
 
   /** The per-record function; reads the configured block lists through {@code hadoop}. */

@@ -97,14 +97,14 @@ public final class ParagraphDedup implements AutoCloseable {
   }
 
   /**
-   * @param outcomes rows of {@code DocumentSchema.OUTCOMES}; rejects pass through untouched
+   * @param outcomes rows of {@code DocumentSchema.OUTCOMES}; rejects pass through untouched. Read four times (the
+   *                 unit hashes, the join with the removals, the rejects passed through, the samples for
+   *                 stats.json): pass it materialised, as the clean job does ({@code Lineage.cut})
    * @return the stage; its {@link #outcomes()} have the same schema and one row per input row
    */
   public static ParagraphDedup apply(Dataset<Row> outcomes, ParagraphDedupSettings settings) {
     Column isKept = col(REJECT_STAGE).isNull();
-    // The input (exact dedup's output: a shuffle of the whole text) is read four times: the unit hashes, the join
-    // with the removals, the rejects passed through, the samples for stats.json. Computed once.
-    Dataset<Row> input = outcomes.persist(StorageLevel.MEMORY_AND_DISK_SER());
+    Dataset<Row> input = outcomes;
     Dataset<Row> kept = input.filter(isKept);
     Dataset<Row> units = kept.select(INPUT_KEY, CRAWL_DATE, DOC_ID, TEXT)
         .flatMap(new UnitKeys(settings.unit()), Encoders.row(UNIT_ROWS))
@@ -185,7 +185,6 @@ public final class ParagraphDedup implements AutoCloseable {
   public void close() {
     repeated.unpersist();
     units.unpersist();
-    input.unpersist();
   }
 
   /** A kept document's distinct unit hashes, one row each. */
