@@ -128,7 +128,7 @@ public final class DedupJob {
 
     long t0 = System.nanoTime();
     ConnectedComponents.Result cc = c.verifiedPairs() <= s.driverMaxEdges()
-        ? DriverComponents.run(found.edges(), CandidatePairs.A, CandidatePairs.B)
+        ? DriverComponents.run(found.edges(), CandidatePairs.A, CandidatePairs.B, c.verifiedPairs())
         : ConnectedComponents.run(found.edges(), CandidatePairs.A, CandidatePairs.B, s.maxIterations(),
             s.checkpointDir());
     Dataset<Row> components = cc.components();

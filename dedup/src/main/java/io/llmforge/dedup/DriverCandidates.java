@@ -22,6 +22,9 @@ import scala.Tuple2;
  * size. The driver holds 32 bytes per band row while sorting; callers choose this path only below a configured size.
  */
 final class DriverCandidates {
+  /** The most band rows the driver sorts (640 MB while sorting); more go the distributed way, whatever the size. */
+  static final long MAX_BAND_ROWS = 20_000_000L;
+
   private static final StructType PAIRS = new StructType()
       .add(CandidatePairs.A, DataTypes.LongType, false)
       .add(CandidatePairs.B, DataTypes.LongType, false);
@@ -36,7 +39,7 @@ final class DriverCandidates {
   static Found find(Dataset<Row> features, long withWords, int bands, int maxBucketSize,
       CandidatePairs.BucketCounts counts) {
     long rows = withWords * bands;
-    if (rows > Integer.MAX_VALUE - 8) {
+    if (rows > MAX_BAND_ROWS) {
       throw new IllegalArgumentException(withWords + " documents x " + bands + " bands is too many for the driver");
     }
     long[] keys = new long[(int) rows];

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -25,14 +26,29 @@ public final class DriverComponents {
 
   private DriverComponents() {}
 
-  /** Components of {@code edges} (long columns {@code a}, {@code b}; direction, duplicates, self-loops ignored). */
-  public static ConnectedComponents.Result run(Dataset<Row> edges, String a, String b) {
-    List<Row> rows = edges.select(col(a), col(b)).collectAsList();
-    long[] from = new long[rows.size()];
-    long[] to = new long[rows.size()];
-    for (int i = 0; i < from.length; i++) {
-      from[i] = rows.get(i).getLong(0);
-      to[i] = rows.get(i).getLong(1);
+  /**
+   * Components of {@code edges} (long columns {@code a}, {@code b}; direction, duplicates, self-loops ignored).
+   *
+   * @param count the number of edges (the arrays are sized from it; the rows are streamed, never all held)
+   */
+  public static ConnectedComponents.Result run(Dataset<Row> edges, String a, String b, long count) {
+    if (count > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(count + " edges are too many for the driver");
+    }
+    long[] from = new long[(int) count];
+    long[] to = new long[from.length];
+    int n = 0;
+    Iterator<Row> rows = edges.select(col(a), col(b)).toLocalIterator();
+    while (rows.hasNext()) {
+      Row row = rows.next();
+      if (n == from.length) {
+        throw new IllegalStateException("more than the " + count + " edges counted");
+      }
+      from[n] = row.getLong(0);
+      to[n++] = row.getLong(1);
+    }
+    if (n != from.length) {
+      throw new IllegalStateException("read " + n + " edges, " + count + " were counted");
     }
     long[][] components = components(from, to);
     List<Row> out = new ArrayList<>(components[0].length);

@@ -87,7 +87,8 @@ public final class NearDuplicates {
     Dataset<Row> candidateNodes;
     long candidatePairs;
     long candidateDocuments;
-    if (documents <= s.driverMaxDocuments()) {
+    if (documents <= s.driverMaxDocuments()
+        && (documents - withoutWords) * s.bands().bands() <= DriverCandidates.MAX_BAND_ROWS) {
       DriverCandidates.Found onDriver = DriverCandidates.find(features, documents - withoutWords,
           s.bands().bands(), s.maxBucketSize(), buckets);
       pairs = onDriver.pairs();

@@ -91,7 +91,7 @@ class ConnectedComponentsTest {
         long x = random.nextLong(1_000) * 1_000_003L; // sparse, large ids, as node ids are
         edges.add(new long[] {x, random.nextInt(4) == 0 ? x : random.nextLong(1_000) * 1_000_003L});
       }
-      Map<Long, Long> driver = collect(DriverComponents.run(edges(edges), "a", "b").components());
+      Map<Long, Long> driver = collect(DriverComponents.run(edges(edges), "a", "b", edges.size()).components());
       assertEquals(unionFind(edges), driver, edgesCount + " edges");
     }
   }

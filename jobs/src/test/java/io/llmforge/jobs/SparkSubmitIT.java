@@ -96,8 +96,9 @@ class SparkSubmitIT {
 
   /**
    * The preference jobs through spark-submit: pref-prepare, data-parallel rm-train (two barrier tasks), one
-   * rm-retrain pass with a new batch, data-parallel dpo, and rm-score (kto and grpo share dpo's main and barrier
-   * path; their two-worker runs are in-process tests) with the promoted model.
+   * rm-retrain pass with a new batch, and rm-score with the promoted model. dpo, kto, grpo and ppo start through
+   * the same trainer main and barrier path as rm-train (and sft, submitted above); their two-worker runs are
+   * in-process tests.
    */
   @Test
   void rewardModelJobsRunThroughSparkSubmit(@TempDir Path dir) throws Exception {
@@ -130,14 +131,6 @@ class SparkSubmitIT {
     log = sparkSubmit(dir, "rm-retrain", "io.llmforge.jobs.RmRetrainMain", retrain.toArray(String[]::new));
     assertTrue(log.contains("promoted v2"), log);
     assertEquals("v2\n", Files.readString(dir.resolve("rm/current")), log);
-
-    log = sparkSubmit(dir, "dpo", "io.llmforge.jobs.DpoMain", "--set", "dpo.data=\"" + dir.resolve("prefs") + "\"",
-        "--set", "dpo.base=\"" + base + "\"", "--set", "dpo.output=\"" + dir.resolve("dpo") + "\"",
-        "--set", "dpo.max-steps=4", "--set", "dpo.batch-size=4", "--set", "dpo.distributed.workers=2");
-    Map<String, Object> dpo = JobStats.parse(Files.readString(dir.resolve("dpo/stats.json")));
-    assertEquals(2L, ((Number) dpo.get("workers")).longValue(), log);
-    assertTrue(Files.isRegularFile(dir.resolve("dpo/reference_logps.json")), log);
-
 
     log = sparkSubmit(dir, "rm-score", "io.llmforge.jobs.RmScoreMain",
         "--set", "rm-score.input=[\"" + dir.resolve("chats.jsonl") + "\"]",
