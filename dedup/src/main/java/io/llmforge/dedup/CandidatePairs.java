@@ -92,7 +92,13 @@ public final class CandidatePairs {
 
   /** The pairs of rows {key, node} sorted by key then node; for tests. */
   public static List<long[]> pairsOfSorted(long[][] rows, int maxBucketSize) {
-    BucketScan scan = new BucketScan(new ArraySource(rows), maxBucketSize, null);
+    long[] keys = new long[rows.length];
+    long[] nodes = new long[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      keys[i] = rows[i][0];
+      nodes[i] = rows[i][1];
+    }
+    BucketScan scan = new BucketScan(new ArraySource(keys, nodes), maxBucketSize, null);
     List<long[]> out = new ArrayList<>();
     scan.forEachRemaining(p -> out.add(new long[] {p._1(), p._2()}));
     return out;
@@ -139,27 +145,30 @@ public final class CandidatePairs {
     }
   }
 
-  private static final class ArraySource implements Source {
-    private final long[][] rows;
+  /** (key, node) rows from two parallel arrays. */
+  static final class ArraySource implements Source {
+    private final long[] keys;
+    private final long[] nodes;
     private int at = -1;
 
-    ArraySource(long[][] rows) {
-      this.rows = rows;
+    ArraySource(long[] keys, long[] nodes) {
+      this.keys = keys;
+      this.nodes = nodes;
     }
 
     @Override
     public boolean next() {
-      return ++at < rows.length;
+      return ++at < keys.length;
     }
 
     @Override
     public long key() {
-      return rows[at][0];
+      return keys[at];
     }
 
     @Override
     public long node() {
-      return rows[at][1];
+      return nodes[at];
     }
   }
 

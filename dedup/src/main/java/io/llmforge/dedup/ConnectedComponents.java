@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sum;
 
+import io.llmforge.pipeline.spark.Lineage;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -45,11 +46,6 @@ public final class ConnectedComponents {
    * @param checkpointDir "" for local checkpoints, else a reliable checkpoint folder
    */
   public static Result run(Dataset<Row> edges, String a, String b, int maxIterations, String checkpointDir) {
-    if (!checkpointDir.isEmpty()) {
-      // Once per run: each call makes a fresh sub-folder. Spark deletes the files when the checkpointed data is
-      // garbage-collected only with spark.cleaner.referenceTracking.cleanCheckpoints=true.
-      edges.sparkSession().sparkContext().setCheckpointDir(checkpointDir);
-    }
     Dataset<Row> e = edges.select(greatest(col(a), col(b)).as(SRC), least(col(a), col(b)).as(DST))
         .filter(col(SRC).notEqual(col(DST))).distinct();
     e = checkpoint(e, checkpointDir);
@@ -105,6 +101,8 @@ public final class ConnectedComponents {
 
   /** Materialises a round's edges and cuts their lineage: on the executors, or reliably in the checkpoint folder. */
   private static Dataset<Row> checkpoint(Dataset<Row> e, String checkpointDir) {
-    return checkpointDir.isEmpty() ? e.localCheckpoint(true) : e.checkpoint(true);
+    // A reliable checkpoint's files are deleted when the data is garbage-collected only with
+    // spark.cleaner.referenceTracking.cleanCheckpoints=true.
+    return Lineage.cut(e, checkpointDir);
   }
 }

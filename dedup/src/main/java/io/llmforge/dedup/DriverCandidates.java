@@ -90,7 +90,7 @@ final class DriverCandidates {
   static long[][] pairs(long[] keys, long[] nodes, int maxBucketSize, CandidatePairs.BucketCounts counts) {
     sortStable(nodes, keys); // node order first, so that the stable sort by key keeps members in node order
     sortStable(keys, nodes);
-    CandidatePairs.BucketScan scan = new CandidatePairs.BucketScan(new Arrays2(keys, nodes), maxBucketSize, counts);
+    CandidatePairs.BucketScan scan = new CandidatePairs.BucketScan(new CandidatePairs.ArraySource(keys, nodes), maxBucketSize, counts);
     long[] a = new long[Math.max(16, keys.length)];
     long[] b = new long[a.length];
     int n = 0;
@@ -147,32 +147,5 @@ final class DriverCandidates {
   /** The 16-bit digit at {@code shift}; the sign bit flipped so that negative values come first. */
   private static int digit(long x, int shift) {
     return (int) (((x ^ Long.MIN_VALUE) >>> shift) & 0xFFFF);
-  }
-
-  /** (key, node) rows from two parallel arrays. */
-  private static final class Arrays2 implements CandidatePairs.Source {
-    private final long[] keys;
-    private final long[] nodes;
-    private int at = -1;
-
-    Arrays2(long[] keys, long[] nodes) {
-      this.keys = keys;
-      this.nodes = nodes;
-    }
-
-    @Override
-    public boolean next() {
-      return ++at < keys.length;
-    }
-
-    @Override
-    public long key() {
-      return keys[at];
-    }
-
-    @Override
-    public long node() {
-      return nodes[at];
-    }
   }
 }
