@@ -45,15 +45,55 @@ public final class Baselines {
     return pairs.isEmpty() ? Double.NaN : right / pairs.size();
   }
 
-  /** The n-gram model's result: held-out accuracy and the regularisation chosen. */
-  public record Ngram(double accuracy, double regParam, int features, int trainPairs) {}
+  /**
+   * The fitted n-gram model: a reward {@code w . phi(answer)} and the regularisation chosen. Fitted once per
+   * training set, then scored on any number of held-out sets ({@link #accuracy(List)}).
+   */
+  public static final class Ngram {
+    private final HashingTF tf;
+    private final Vector weights;
+    private final double regParam;
+    private final int trainPairs;
 
-  public static Ngram ngramLogisticRegression(SparkSession spark, List<Pair> train, List<Pair> heldOut,
-      int features, List<Double> regParams, long seed) {
-    if (train.isEmpty() || heldOut.isEmpty()) {
-      return new Ngram(Double.NaN, Double.NaN, features, train.size());
+    private Ngram(HashingTF tf, Vector weights, double regParam, int trainPairs) {
+      this.tf = tf;
+      this.weights = weights;
+      this.regParam = regParam;
+      this.trainPairs = trainPairs;
     }
+
+    /** Share of {@code pairs} whose chosen answer the model scores higher (ties count half); NaN when unfitted. */
+    public double accuracy(List<Pair> pairs) {
+      if (weights == null || pairs.isEmpty()) {
+        return Double.NaN;
+      }
+      double right = 0;
+      for (Pair p : pairs) {
+        double s = dot(weights, difference(tf, p));
+        right += s > 0 ? 1 : s == 0 ? 0.5 : 0;
+      }
+      return right / pairs.size();
+    }
+
+    public double regParam() {
+      return regParam;
+    }
+
+    public int features() {
+      return tf.getNumFeatures();
+    }
+
+    public int trainPairs() {
+      return trainPairs;
+    }
+  }
+
+  public static Ngram ngramLogisticRegression(SparkSession spark, List<Pair> train, int features,
+      List<Double> regParams, long seed) {
     HashingTF tf = new HashingTF().setNumFeatures(features);
+    if (train.isEmpty()) {
+      return new Ngram(tf, null, Double.NaN, 0);
+    }
     List<Pair> fit = new ArrayList<>();
     List<Pair> tune = new ArrayList<>();
     for (Pair p : train) {
@@ -63,15 +103,14 @@ public final class Baselines {
     double best = -1;
     if (regParams.size() > 1 && !fit.isEmpty() && !tune.isEmpty()) {
       for (double reg : regParams) {
-        double acc = accuracy(fitModel(spark, tf, fit, reg), tf, tune);
+        double acc = new Ngram(tf, fitModel(spark, tf, fit, reg).coefficients(), reg, fit.size()).accuracy(tune);
         if (acc > best) {
           best = acc;
           bestReg = reg;
         }
       }
     }
-    LogisticRegressionModel model = fitModel(spark, tf, train, bestReg);
-    return new Ngram(accuracy(model, tf, heldOut), bestReg, features, train.size());
+    return new Ngram(tf, fitModel(spark, tf, train, bestReg).coefficients(), bestReg, train.size());
   }
 
   private static LogisticRegressionModel fitModel(SparkSession spark, HashingTF tf, List<Pair> pairs, double reg) {
@@ -86,16 +125,6 @@ public final class Baselines {
     Dataset<Row> data = spark.createDataFrame(rows, schema);
     return new LogisticRegression().setFitIntercept(false).setStandardization(false).setRegParam(reg)
         .setMaxIter(100).fit(data);
-  }
-
-  private static double accuracy(LogisticRegressionModel model, HashingTF tf, List<Pair> pairs) {
-    Vector w = model.coefficients();
-    double right = 0;
-    for (Pair p : pairs) {
-      double s = dot(w, difference(tf, p));
-      right += s > 0 ? 1 : s == 0 ? 0.5 : 0;
-    }
-    return right / pairs.size();
   }
 
   /** phi(chosen) - phi(rejected) as a sparse vector. */

@@ -189,6 +189,10 @@ public final class RewardTrainJob {
     metrics.put("trained_at", Instant.now().toString());
     metrics.put("train_pairs", train.size());
     Map<String, RewardEvaluation.Report> reports = new LinkedHashMap<>();
+    // One baseline model for every held-out set (they share the training pairs); none when there is nothing to score.
+    boolean scored = heldOut.values().stream().anyMatch(set -> !set.isEmpty());
+    Baselines.Ngram ng = Baselines.ngramLogisticRegression(spark, scored ? train : List.of(), s.ngramFeatures(),
+        s.ngramRegParams(), s.seed());
     for (var set : heldOut.entrySet()) {
       RewardEvaluation.Report r = RewardEvaluation.evaluate(model, set.getValue(), s.batchSize());
       reports.put(set.getKey(), r);
@@ -196,9 +200,8 @@ public final class RewardTrainJob {
       n.setAll(r.toJson());
       ObjectNode b = n.putObject("baselines");
       b.putObject("longer_answer_wins").put("accuracy", Baselines.longerAnswerWins(set.getValue()));
-      Baselines.Ngram ng = Baselines.ngramLogisticRegression(spark, train, set.getValue(), s.ngramFeatures(),
-          s.ngramRegParams(), s.seed());
-      b.putObject("hashed_ngram_logistic_regression").put("accuracy", ng.accuracy()).put("reg_param", ng.regParam())
+      double ngramAccuracy = ng.accuracy(set.getValue());
+      b.putObject("hashed_ngram_logistic_regression").put("accuracy", ngramAccuracy).put("reg_param", ng.regParam())
           .put("features", ng.features()).put("ngrams", "1-2").put("train_pairs", ng.trainPairs());
       if (before != null) {
         RewardEvaluation.Report p = RewardEvaluation.evaluate(before, set.getValue(), s.batchSize());
@@ -207,7 +210,7 @@ public final class RewardTrainJob {
       }
       console.printf(Locale.ROOT, "rm-train: %s on %d %s pairs: accuracy %.3f (longer answer wins %.3f, n-gram "
           + "logistic regression %.3f%s), mean margin %.3f%n", RewardVersions.name(v), r.pairs(), set.getKey(),
-          r.accuracy(), Baselines.longerAnswerWins(set.getValue()), ng.accuracy(),
+          r.accuracy(), Baselines.longerAnswerWins(set.getValue()), ngramAccuracy,
           before == null ? "" : String.format(Locale.ROOT, ", %s %.3f", RewardVersions.name(previous.get()),
               reports.get(set.getKey() + "/previous").accuracy()), r.meanMargin());
     }
