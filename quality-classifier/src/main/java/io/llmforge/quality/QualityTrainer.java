@@ -16,6 +16,7 @@ import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.shared.HasInputCol;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -163,29 +164,49 @@ public final class QualityTrainer {
   }
 
   /**
-   * Fits the feature stages, then the classifier on materialised feature vectors. The classifier makes one
-   * pass per iteration; without the checkpoint every pass would ship and re-run the whole feature plan,
-   * whose fitted IDF vectors alone are megabytes per task. Every partition sends back a dense gradient of
+   * Fits the feature stages, then the classifier on materialised feature vectors. The term counts are
+   * materialised before the first feature estimator (IDF): its fit and the transform behind it would otherwise
+   * tokenise and hash every document twice, the most expensive part of a fit. The classifier makes one pass per
+   * iteration; without the second checkpoint every pass would ship and re-run the rest of the feature plan, whose
+   * fitted IDF vectors alone are megabytes per task. Every partition sends back a dense gradient of
    * {@code buckets} doubles per iteration, so the vectors are held in at most one partition per core.
    */
   static PipelineModel fitPipeline(Pipeline pipeline, Dataset<Row> train, boolean weighted) {
     PipelineStage[] stages = pipeline.getStages();
-    PipelineModel features = new Pipeline().setStages(Arrays.copyOf(stages, stages.length - 1)).fit(train);
-    List<Column> columns = new ArrayList<>(List.of(col(QualityPipeline.LABEL), col(QualityPipeline.FEATURES)));
+    int classifierAt = stages.length - 1;
+    int firstEstimator = 0;
+    while (firstEstimator < classifierAt && !(stages[firstEstimator] instanceof Estimator<?>)) {
+      firstEstimator++;
+    }
+    List<Transformer> fitted = new ArrayList<>();
+    Dataset<Row> rows = train;
+    if (firstEstimator < classifierAt) {
+      // Transformers only: fit() just assembles them, it reads no data.
+      PipelineModel counting = new Pipeline().setStages(Arrays.copyOf(stages, firstEstimator)).fit(train);
+      fitted.addAll(List.of(counting.stages()));
+      String counts = ((HasInputCol) stages[firstEstimator]).getInputCol();
+      rows = materialise(counting.transform(train), counts, weighted);
+    }
+    PipelineModel weighting = new Pipeline().setStages(Arrays.copyOfRange(stages, firstEstimator, classifierAt))
+        .fit(rows);
+    fitted.addAll(List.of(weighting.stages()));
+    Dataset<Row> vectors = materialise(weighting.transform(rows), QualityPipeline.FEATURES, weighted);
+    fitted.add(((Estimator<?>) stages[classifierAt]).fit(vectors));
+    return new Pipeline().setStages(fitted.toArray(PipelineStage[]::new)).fit(train);
+  }
+
+  /** The label, {@code column} and (when weighted) the weight, checkpointed in at most one partition per core. */
+  private static Dataset<Row> materialise(Dataset<Row> rows, String column, boolean weighted) {
+    List<Column> columns = new ArrayList<>(List.of(col(QualityPipeline.LABEL), col(column)));
     if (weighted) {
       columns.add(col(QualityPipeline.WEIGHT));
     }
-    Dataset<Row> vectors = features.transform(train).select(columns.toArray(Column[]::new));
-    int cores = train.sparkSession().sparkContext().defaultParallelism();
-    if (vectors.rdd().getNumPartitions() > cores) {
-      vectors = vectors.coalesce(cores);
+    Dataset<Row> selected = rows.select(columns.toArray(Column[]::new));
+    int cores = rows.sparkSession().sparkContext().defaultParallelism();
+    if (selected.rdd().getNumPartitions() > cores) {
+      selected = selected.coalesce(cores);
     }
-    vectors = vectors.localCheckpoint(true);
-    Transformer classifier = ((Estimator<?>) stages[stages.length - 1]).fit(vectors);
-    List<PipelineStage> fitted = new ArrayList<>(List.of(features.stages()));
-    fitted.add(classifier);
-    // A pipeline of transformers only: fit() just assembles the PipelineModel, it reads no data.
-    return new Pipeline().setStages(fitted.toArray(PipelineStage[]::new)).fit(train);
+    return selected.localCheckpoint(true);
   }
 
   private static Dataset<Row> balance(Dataset<Row> data, Balance balance, long pos, long neg) {
