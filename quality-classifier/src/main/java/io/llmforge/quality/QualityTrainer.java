@@ -20,6 +20,7 @@ import org.apache.spark.ml.param.shared.HasInputCol;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.execution.LogicalRDD;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -180,33 +181,47 @@ public final class QualityTrainer {
     }
     List<Transformer> fitted = new ArrayList<>();
     Dataset<Row> rows = train;
+    Dataset<Row> counted = null;
     if (firstEstimator < classifierAt) {
       // Transformers only: fit() just assembles them, it reads no data.
       PipelineModel counting = new Pipeline().setStages(Arrays.copyOf(stages, firstEstimator)).fit(train);
       fitted.addAll(List.of(counting.stages()));
       String counts = ((HasInputCol) stages[firstEstimator]).getInputCol();
-      rows = materialise(counting.transform(train), counts, weighted);
+      counted = narrow(counting.transform(train), counts, weighted).persist(StorageLevel.MEMORY_AND_DISK());
+      counted.count();
+      rows = counted;
     }
     PipelineModel weighting = new Pipeline().setStages(Arrays.copyOfRange(stages, firstEstimator, classifierAt))
         .fit(rows);
     fitted.addAll(List.of(weighting.stages()));
-    Dataset<Row> vectors = materialise(weighting.transform(rows), QualityPipeline.FEATURES, weighted);
+    Dataset<Row> vectors = narrow(weighting.transform(rows), QualityPipeline.FEATURES, weighted).localCheckpoint(true);
+    if (counted != null) {
+      counted.unpersist();
+    }
     fitted.add(((Estimator<?>) stages[classifierAt]).fit(vectors));
+    release(vectors);
     return new Pipeline().setStages(fitted.toArray(PipelineStage[]::new)).fit(train);
   }
 
-  /** The label, {@code column} and (when weighted) the weight, checkpointed in at most one partition per core. */
-  private static Dataset<Row> materialise(Dataset<Row> rows, String column, boolean weighted) {
+  /** The label, {@code column} and (when weighted) the weight, in at most one partition per core. */
+  private static Dataset<Row> narrow(Dataset<Row> rows, String column, boolean weighted) {
     List<Column> columns = new ArrayList<>(List.of(col(QualityPipeline.LABEL), col(column)));
     if (weighted) {
       columns.add(col(QualityPipeline.WEIGHT));
     }
     Dataset<Row> selected = rows.select(columns.toArray(Column[]::new));
     int cores = rows.sparkSession().sparkContext().defaultParallelism();
-    if (selected.rdd().getNumPartitions() > cores) {
-      selected = selected.coalesce(cores);
+    return selected.rdd().getNumPartitions() > cores ? selected.coalesce(cores) : selected;
+  }
+
+  /**
+   * Drops a local checkpoint's blocks once nothing reads it again (a fit's vectors: the model keeps only its
+   * coefficients); otherwise every fit of a cross-validation would keep its vectors until the JVM ends.
+   */
+  private static void release(Dataset<Row> checkpointed) {
+    if (checkpointed.queryExecution().analyzed() instanceof LogicalRDD r) {
+      r.rdd().unpersist(false);
     }
-    return selected.localCheckpoint(true);
   }
 
   private static Dataset<Row> balance(Dataset<Row> data, Balance balance, long pos, long neg) {

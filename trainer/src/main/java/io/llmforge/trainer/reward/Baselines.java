@@ -46,22 +46,11 @@ public final class Baselines {
   }
 
   /**
-   * The fitted n-gram model: a reward {@code w . phi(answer)} and the regularisation chosen. Fitted once per
-   * training set, then scored on any number of held-out sets ({@link #accuracy(List)}).
+   * The fitted n-gram model: a reward {@code w . phi(answer)} and the regularisation chosen ({@code weights} null
+   * when there was nothing to fit on). Fitted once per training set, then scored on any number of held-out sets
+   * ({@link #accuracy(List)}).
    */
-  public static final class Ngram {
-    private final HashingTF tf;
-    private final Vector weights;
-    private final double regParam;
-    private final int trainPairs;
-
-    private Ngram(HashingTF tf, Vector weights, double regParam, int trainPairs) {
-      this.tf = tf;
-      this.weights = weights;
-      this.regParam = regParam;
-      this.trainPairs = trainPairs;
-    }
-
+  public record Ngram(HashingTF tf, Vector weights, double regParam, int trainPairs) {
     /** Share of {@code pairs} whose chosen answer the model scores higher (ties count half); NaN when unfitted. */
     public double accuracy(List<Pair> pairs) {
       if (weights == null || pairs.isEmpty()) {
@@ -75,16 +64,8 @@ public final class Baselines {
       return right / pairs.size();
     }
 
-    public double regParam() {
-      return regParam;
-    }
-
     public int features() {
       return tf.getNumFeatures();
-    }
-
-    public int trainPairs() {
-      return trainPairs;
     }
   }
 
