@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import io.llmforge.pipeline.spark.Lineage;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -20,7 +21,6 @@ import org.apache.spark.ml.param.shared.HasInputCol;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.execution.LogicalRDD;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -194,12 +194,12 @@ public final class QualityTrainer {
     PipelineModel weighting = new Pipeline().setStages(Arrays.copyOfRange(stages, firstEstimator, classifierAt))
         .fit(rows);
     fitted.addAll(List.of(weighting.stages()));
-    Dataset<Row> vectors = narrow(weighting.transform(rows), QualityPipeline.FEATURES, weighted).localCheckpoint(true);
+    Dataset<Row> vectors = Lineage.cut(narrow(weighting.transform(rows), QualityPipeline.FEATURES, weighted), "");
     if (counted != null) {
       counted.unpersist();
     }
     fitted.add(((Estimator<?>) stages[classifierAt]).fit(vectors));
-    release(vectors);
+    Lineage.release(vectors); // the model keeps only its coefficients
     return new Pipeline().setStages(fitted.toArray(PipelineStage[]::new)).fit(train);
   }
 
@@ -212,16 +212,6 @@ public final class QualityTrainer {
     Dataset<Row> selected = rows.select(columns.toArray(Column[]::new));
     int cores = rows.sparkSession().sparkContext().defaultParallelism();
     return selected.rdd().getNumPartitions() > cores ? selected.coalesce(cores) : selected;
-  }
-
-  /**
-   * Drops a local checkpoint's blocks once nothing reads it again (a fit's vectors: the model keeps only its
-   * coefficients); otherwise every fit of a cross-validation would keep its vectors until the JVM ends.
-   */
-  private static void release(Dataset<Row> checkpointed) {
-    if (checkpointed.queryExecution().analyzed() instanceof LogicalRDD r) {
-      r.rdd().unpersist(false);
-    }
   }
 
   private static Dataset<Row> balance(Dataset<Row> data, Balance balance, long pos, long neg) {

@@ -3,6 +3,7 @@ package io.llmforge.pipeline.spark;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.execution.LogicalRDD;
 
 /**
  * Materialises a Dataset and cuts its logical plan. A job that chains stages which each read their input several
@@ -34,5 +35,16 @@ public final class Lineage {
       sc.setCheckpointDir(checkpointDir);
     }
     return ds.checkpoint(true);
+  }
+
+  /**
+   * Drops a local cut's blocks once nothing will read {@code cut} again (reading it afterwards fails: its lineage
+   * is gone). Without it a loop of cuts, such as a cross-validation's fits, keeps every one until the JVM ends. A
+   * reliable checkpoint's files are left to Spark's cleaner.
+   */
+  public static void release(Dataset<Row> cut) {
+    if (cut.queryExecution().logical() instanceof LogicalRDD r) {
+      r.rdd().unpersist(false);
+    }
   }
 }

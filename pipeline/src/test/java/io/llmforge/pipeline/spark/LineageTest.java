@@ -2,6 +2,7 @@ package io.llmforge.pipeline.spark;
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -34,5 +35,16 @@ class LineageTest {
     try (var files = Files.walk(dir.resolve("checkpoints"))) {
       assertTrue(files.anyMatch(p -> p.getFileName().toString().startsWith("part-")), "a reliable checkpoint is on disk");
     }
+  }
+
+  @Test
+  void releaseDropsALocalCutsBlocks() {
+    SparkSession spark = TestSpark.session();
+    Dataset<Row> cut = Lineage.cut(spark.range(0, 100).toDF("x").filter(col("x").gt(5)), "");
+    int rdd = ((LogicalRDD) cut.queryExecution().logical()).rdd().id();
+    assertTrue(spark.sparkContext().getPersistentRDDs().contains(rdd), "a local cut holds its blocks");
+    assertEquals(94L, cut.count());
+    Lineage.release(cut);
+    assertFalse(spark.sparkContext().getPersistentRDDs().contains(rdd), "released");
   }
 }

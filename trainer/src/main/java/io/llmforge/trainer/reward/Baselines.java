@@ -51,6 +51,11 @@ public final class Baselines {
    * ({@link #accuracy(List)}).
    */
   public record Ngram(HashingTF tf, Vector weights, double regParam, int trainPairs) {
+    /** No model: every accuracy is NaN (no training pairs, or no held-out pairs to score it on). */
+    public static Ngram unfitted(int features, int trainPairs) {
+      return new Ngram(new HashingTF().setNumFeatures(features), null, Double.NaN, trainPairs);
+    }
+
     /** Share of {@code pairs} whose chosen answer the model scores higher (ties count half); NaN when unfitted. */
     public double accuracy(List<Pair> pairs) {
       if (weights == null || pairs.isEmpty()) {
@@ -71,10 +76,10 @@ public final class Baselines {
 
   public static Ngram ngramLogisticRegression(SparkSession spark, List<Pair> train, int features,
       List<Double> regParams, long seed) {
-    HashingTF tf = new HashingTF().setNumFeatures(features);
     if (train.isEmpty()) {
-      return new Ngram(tf, null, Double.NaN, 0);
+      return Ngram.unfitted(features, 0);
     }
+    HashingTF tf = new HashingTF().setNumFeatures(features);
     List<Pair> fit = new ArrayList<>();
     List<Pair> tune = new ArrayList<>();
     for (Pair p : train) {

@@ -190,9 +190,9 @@ public final class RewardTrainJob {
     metrics.put("train_pairs", train.size());
     Map<String, RewardEvaluation.Report> reports = new LinkedHashMap<>();
     // One baseline model for every held-out set (they share the training pairs); none when there is nothing to score.
-    boolean scored = heldOut.values().stream().anyMatch(set -> !set.isEmpty());
-    Baselines.Ngram ng = Baselines.ngramLogisticRegression(spark, scored ? train : List.of(), s.ngramFeatures(),
-        s.ngramRegParams(), s.seed());
+    Baselines.Ngram ng = heldOut.values().stream().allMatch(List::isEmpty)
+        ? Baselines.Ngram.unfitted(s.ngramFeatures(), train.size())
+        : Baselines.ngramLogisticRegression(spark, train, s.ngramFeatures(), s.ngramRegParams(), s.seed());
     for (var set : heldOut.entrySet()) {
       RewardEvaluation.Report r = RewardEvaluation.evaluate(model, set.getValue(), s.batchSize());
       reports.put(set.getKey(), r);
