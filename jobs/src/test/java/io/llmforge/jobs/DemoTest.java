@@ -116,6 +116,11 @@ class DemoTest {
     assertEquals(5L, ((Number) ppo.get("rounds")).longValue(), ppo.toString());
     assertEquals(10L, ((Number) ppo.get("steps")).longValue(), "two PPO epochs per round: " + ppo);
     assertTrue(ppo.get("base").toString().startsWith(dir.resolve("sft").toString()), "PPO starts from the SFT model");
+    assertTrue(String.valueOf(ppo.get("judge")).startsWith("llmforge:" + dir.resolve("sft")), "PPO's reward: the SFT "
+        + "model as judge: " + ppo);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> judged = (Map<String, Object>) ppo.get("judge_counters");
+    assertTrue(((Number) judged.get("questions")).longValue() > 0, "the judge was asked: " + ppo);
     Map<String, Object> best = JobStats.parse(Files.readString(dir.resolve("best-of-n/stats.json")));
     long prompts = ((Number) best.get("input_rows")).longValue();
     assertEquals(16L + DemoConversations.BROKEN_PROMPTS, prompts, best.toString());

@@ -2,6 +2,7 @@ package io.llmforge.trainer.rl;
 
 import io.llmforge.pipeline.config.ConfigReader;
 import io.llmforge.trainer.engine.LoraSettings;
+import io.llmforge.trainer.judge.JudgeClientSettings;
 import io.llmforge.trainer.optim.OptimizerSettings;
 import java.io.Serializable;
 
@@ -17,8 +18,10 @@ import java.io.Serializable;
  * @param beta          the KL leash (0: none): GRPO's weight of the k3 KL in the loss, PPO's per-token KL penalty in
  *                      the reward
  * @param evalPrompts   held-out tasks answered greedily at every eval-interval (accuracy, stop rate)
- * @param rewardKind    where the rewards come from: the task's checker or a reward model ({@link Rewards})
+ * @param rewardKind    where the rewards come from: the task's checker, a reward model or an AI judge
+ *                      ({@link Rewards})
  * @param rewardModel   the reward model's folder (rm-train's output: its current version), for reward-model
+ * @param judge         how the judge is asked ({@code reward.judge}, conf/judge-client.conf), for judge; else null
  */
 public record OnlineSettings(
     String base,
@@ -31,6 +34,7 @@ public record OnlineSettings(
     int evalPrompts,
     Rewards.Kind rewardKind,
     String rewardModel,
+    JudgeClientSettings judge,
     int steps,
     int promptsPerStep,
     int groupSize,
@@ -64,6 +68,7 @@ public record OnlineSettings(
     if (c.at("optimizer").intIn("decay-steps", 0, Integer.MAX_VALUE) == 0) {
       optimizer = optimizer.decayingOver(steps * inner);
     }
+    Rewards.Kind rewardKind = c.at("reward").enumValue("kind", Rewards.Kind.class);
     return new OnlineSettings(
         c.requiredString("base"),
         c.requiredString("output"),
@@ -73,8 +78,9 @@ public record OnlineSettings(
         c.at("task").enumValue("kind", VerifiableTasks.Kind.class),
         c.at("task").intIn("size", 1, 6),
         c.at("task").intIn("eval-prompts", 1, 100_000),
-        c.at("reward").enumValue("kind", Rewards.Kind.class),
+        rewardKind,
         c.at("reward").string("model"),
+        rewardKind == Rewards.Kind.JUDGE ? JudgeClientSettings.from(c.at("reward").at("judge")) : null,
         steps,
         c.intIn("prompts-per-step", 1, 1 << 16),
         c.intIn("group-size", job.equals("grpo") ? 2 : 1, 1024), // a group of one has no relative advantage

@@ -122,6 +122,9 @@ final class OnlineTraining {
       }
       Checkpoint.resolve(io.llmforge.trainer.reward.RewardModel.version(rm), QUIET); // a current, readable version
     }
+    if (s.rewardKind() == Rewards.Kind.JUDGE) {
+      s.judge().checkModel();
+    }
     LoraSettings adapters = Checkpoint.readLora(base);
     if (!adapters.equals(LoraSettings.NONE)) {
       throw new IllegalStateException(job + ".base: " + base + " carries LoRA adapters (" + adapters + "); fold them "
@@ -182,7 +185,9 @@ final class OnlineTraining {
           group.size() > 1 ? " (" + group.size() + " workers)" : "", s.innerSteps(), s.temperature(),
           update.describe());
     }
-    Rewards rewarder = Rewards.of(s, QUIET);
+    Generator anchorGenerator = new Generator(reference, Sampler.greedy(), s.seed());
+    Map<String, String> anchorAnswers = new java.util.HashMap<>(); // greedy, so one answer per prompt for the run
+    Rewards rewarder = Rewards.of(s, QUIET, tasks -> anchors(anchorGenerator, anchorAnswers, template, tasks, s));
     Generator sampler = new Generator(policy, new Sampler(s.temperature(), 0, 1.0), s.seed());
     Generator greedy = new Generator(policy, Sampler.greedy(), s.seed());
     Context context = new Context(trainer, group, policy, new AnswerLogProbs(policy, padId),
@@ -227,6 +232,7 @@ final class OnlineTraining {
       extra.put("stop_rate", all[4] / n);
       extra.put("completion_length", all[5] / n);
       extra.putAll(result.metrics());
+      rewarder.counters().forEach((k, v) -> extra.put("judge/" + k, v));
       if (writer) {
         log.step(result.step(), roundTokens, tokens, Double.NaN, extra);
       }
@@ -247,6 +253,8 @@ final class OnlineTraining {
     if (writer) {
       log.finish();
     }
+    Map<String, Long> judged = rewarder.counters();
+    rewarder.close();
     JobStats stats = new JobStats()
         .put("output", out.toString())
         .put("base", base.toString())
@@ -259,6 +267,9 @@ final class OnlineTraining {
         .put("tokens_seen", tokens)
         .put("train_loss", Double.isNaN(lastLoss) ? null : lastLoss)
         .put("workers", group.size());
+    if (!judged.isEmpty()) {
+      stats.put("judge", s.judge().model()).put("judge_counters", judged);
+    }
     if (first != null) {
       first.forEach((k, v) -> stats.put("eval_" + k + "_at_start", v));
     }
@@ -297,6 +308,23 @@ final class OnlineTraining {
       out.add(new Sample(rows.get(i), prompts.get(i).length, reward, correct[i], stopped[i]));
     }
     return out;
+  }
+
+  /**
+   * The frozen SFT model's greedy answer to each task (what the judge compares each sampled answer with), generated
+   * once per distinct prompt of the run: the prompts not yet in {@code known} in one batch.
+   */
+  static List<String> anchors(Generator greedy, Map<String, String> known, ChatTemplate template,
+      List<VerifiableTasks.Task> tasks, OnlineSettings s) {
+    List<VerifiableTasks.Task> missing = tasks.stream().filter(t -> !known.containsKey(t.prompt())).distinct().toList();
+    if (!missing.isEmpty()) {
+      List<int[]> prompts = missing.stream().map(t -> prompt(template, t)).toList();
+      List<int[]> rows = greedy.generate(prompts, s.maxNewTokens(), template.stopIds());
+      for (int i = 0; i < rows.size(); i++) {
+        known.put(missing.get(i).prompt(), template.answer(rows.get(i), prompts.get(i).length));
+      }
+    }
+    return tasks.stream().map(t -> known.get(t.prompt())).toList();
   }
 
   /** Greedy answers to the held-out tasks (this worker's share): accuracy and stop rate over all workers. */

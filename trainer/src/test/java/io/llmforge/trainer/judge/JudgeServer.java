@@ -19,27 +19,43 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 429 (with Retry-After) first, then a 500, and only the third time a verdict: the answer that says "good" wins, in
  * MT-Bench's [[A]] / [[B]] format. A question containing BIASED always gets [[A]], TIED gets [[C]], RAMBLE gets a reply
  * without a verdict, FAILME only ever gets 500, GARBLED a 200 whose body is not JSON. With {@link #garbage} every
- * reply is such a 200.
+ * reply is such a 200. Another {@link Rule} may decide the verdicts (the RL tests' judge checks sums); the faults stay.
  */
-final class JudgeServer implements AutoCloseable {
+public final class JudgeServer implements AutoCloseable {
+  /** The verdict ([[A]], [[B]], [[C]] or any reply) on a question showing answers a and b. */
+  public interface Rule {
+    String verdict(String question, String a, String b);
+  }
+
+  /** The default rule: the answer that says "good" wins; the markers above apply. */
+  static final Rule GOOD_WINS = (question, a, b) -> question.contains("BIASED") ? "[[A]]"
+      : question.contains("TIED") ? "[[C]]" : question.contains("RAMBLE") ? "Both answers have their merits."
+      : a.contains("good") ? "[[A]]" : "[[B]]";
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpServer server;
   private final ExecutorService pool = Executors.newFixedThreadPool(4);
   private final Map<String, Integer> attempts = new ConcurrentHashMap<>();
-  final AtomicInteger requests = new AtomicInteger();
-  final AtomicInteger throttled = new AtomicInteger();
-  final AtomicInteger serverErrors = new AtomicInteger();
-  final AtomicInteger verdicts = new AtomicInteger();
+  private final Rule rule;
+  public final AtomicInteger requests = new AtomicInteger();
+  public final AtomicInteger throttled = new AtomicInteger();
+  public final AtomicInteger serverErrors = new AtomicInteger();
+  public final AtomicInteger verdicts = new AtomicInteger();
   volatile boolean garbage;
 
   JudgeServer() throws IOException {
+    this(GOOD_WINS);
+  }
+
+  public JudgeServer(Rule rule) throws IOException {
+    this.rule = rule;
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/v1/chat/completions", this::handle);
     server.setExecutor(pool);
     server.start();
   }
 
-  String endpoint() {
+  public String endpoint() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
   }
 
@@ -63,8 +79,8 @@ final class JudgeServer implements AutoCloseable {
       return;
     }
     String a = between(question, "[The Start of Assistant A's Answer]\n", "\n[The End of Assistant A's Answer]");
-    String verdict = question.contains("BIASED") ? "[[A]]" : question.contains("TIED") ? "[[C]]"
-        : question.contains("RAMBLE") ? "Both answers have their merits." : a.contains("good") ? "[[A]]" : "[[B]]";
+    String b = between(question, "[The Start of Assistant B's Answer]\n", "\n[The End of Assistant B's Answer]");
+    String verdict = rule.verdict(question, a, b);
     verdicts.incrementAndGet();
     String reply = JSON.createObjectNode().set("choices", JSON.createArrayNode().add(JSON.createObjectNode()
         .put("index", 0).put("finish_reason", "stop")

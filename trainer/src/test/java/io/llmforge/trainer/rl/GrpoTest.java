@@ -218,7 +218,9 @@ class GrpoTest {
     GptEngine policy = SftMerge.load(sft, QUIET);
     List<VerifiableTasks.Task> tasks = VerifiableTasks.draw(VerifiableTasks.Kind.ADDITION, 3, 1, 4);
     List<OnlineTraining.Sample> samples = OnlineTraining.sample(new io.llmforge.trainer.generate.Generator(policy,
-        new io.llmforge.trainer.generate.Sampler(1.0, 0, 1.0), 7), template, tasks, s, Rewards.of(s, QUIET));
+        new io.llmforge.trainer.generate.Sampler(1.0, 0, 1.0), 7), template, tasks, s, Rewards.of(s, QUIET, t -> {
+          throw new AssertionError("a reward model needs no anchor answers");
+        }));
     for (int i = 0; i < samples.size(); i++) {
       OnlineTraining.Sample x = samples.get(i);
       String answer = template.answer(x.row(), x.promptTokens());
@@ -230,6 +232,111 @@ class GrpoTest {
     assertEquals(2L, ((Number) run.get("rounds")).longValue());
     assertTrue(new MetricsLog(dir.resolve("grpo").resolve(MetricsLog.FILE)).read().stream()
         .anyMatch(l -> l.containsKey("reward") && ((Number) l.get("reward")).doubleValue() != 0), "RM rewards");
+  }
+
+  /** A judge that knows arithmetic: the answer that is the question's sum wins, a tie when neither or both are. */
+  static final io.llmforge.trainer.judge.JudgeServer.Rule SUMS = (question, a, b) -> {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("What is (\\d+) \\+ (\\d+)\\?").matcher(question);
+    if (!m.find()) {
+      return "no question";
+    }
+    String sum = Integer.toString(Integer.parseInt(m.group(1)) + Integer.parseInt(m.group(2)));
+    boolean aRight = a.strip().equals(sum);
+    boolean bRight = b.strip().equals(sum);
+    return aRight == bRight ? "[[C]]" : aRight ? "[[A]]" : "[[B]]";
+  };
+
+  static String[] judgeAt(io.llmforge.trainer.judge.JudgeServer server) {
+    return new String[] {"grpo.reward.kind=judge", "grpo.reward.judge.openai.endpoint=\"" + server.endpoint() + "\"",
+        "grpo.reward.judge.openai.model=sums", "grpo.reward.judge.openai.api-key-env=\"\"",
+        "grpo.reward.judge.initial-backoff-ms=5", "grpo.reward.judge.max-backoff-ms=50"};
+  }
+
+  /**
+   * reward.kind = judge against a real HTTP judge that answers every question first with a 429, then a 500, and only
+   * then with a verdict (the retries get through): each sampled answer's reward is its verdict against the frozen SFT
+   * model's greedy answer, as the judge's rule implies it (right vs wrong: 1, wrong vs right: 0, otherwise 0.5; an
+   * answer equal to the SFT model's is not asked about), and each distinct question is sent once.
+   */
+  @Test
+  void rewardsCanComeFromAJudgeBehindAnEndpoint(@TempDir Path dir) throws Exception {
+    try (io.llmforge.trainer.judge.JudgeServer server = new io.llmforge.trainer.judge.JudgeServer(SUMS)) {
+      OnlineSettings s = settings(dir.resolve("grpo"), judgeAt(server));
+      ChatTemplate template = TestTokenizers.template();
+      GptEngine policy = SftMerge.load(sft, QUIET);
+      io.llmforge.trainer.generate.Generator greedy = new io.llmforge.trainer.generate.Generator(policy,
+          io.llmforge.trainer.generate.Sampler.greedy(), 1);
+      Map<String, String> known = new java.util.HashMap<>();
+      List<VerifiableTasks.Task> tasks = VerifiableTasks.draw(VerifiableTasks.Kind.ADDITION, 6, 1, 11);
+      List<String> anchors = OnlineTraining.anchors(greedy, known, template, tasks, s);
+      try (Rewards rewards = Rewards.of(s, QUIET, t -> OnlineTraining.anchors(greedy, known, template, t, s))) {
+        List<OnlineTraining.Sample> samples = OnlineTraining.sample(new io.llmforge.trainer.generate.Generator(
+            policy, new io.llmforge.trainer.generate.Sampler(1.0, 0, 1.0), 7), template, tasks, s, rewards);
+        int decided = 0;
+        for (int i = 0; i < samples.size(); i++) {
+          OnlineTraining.Sample x = samples.get(i);
+          VerifiableTasks.Task task = tasks.get(i / s.groupSize());
+          String answer = template.answer(x.row(), x.promptTokens());
+          boolean right = task.correct(answer);
+          boolean anchorRight = task.correct(anchors.get(i / s.groupSize()));
+          double verdict = right == anchorRight ? Rewards.UNDECIDED : right ? Rewards.WIN : Rewards.LOSS;
+          decided += right != anchorRight ? 1 : 0;
+          assertEquals(verdict - (x.stopped() ? 0 : s.noStopPenalty()), x.reward(), 1e-12,
+              "answer " + i + " '" + answer + "' to '" + task.prompt() + "' against '" + anchors.get(i / s.groupSize())
+                  + "'");
+        }
+        Map<String, Long> c = rewards.counters();
+        assertTrue(c.get("sent") > 0 && c.get("sent") <= c.get("questions"), c.toString());
+        assertEquals(c.get("sent").intValue(), server.verdicts.get(), "each distinct question answered once");
+        assertEquals(server.verdicts.get(), server.throttled.get(), "every question was throttled first");
+        assertEquals(server.verdicts.get(), server.serverErrors.get(), "... and then failed with a 500");
+        assertEquals(0L, c.get("failed_requests"));
+        assertTrue(decided > 0, "some answers differ in rightness from the SFT model's: the test tests something");
+        long before = server.requests.get();
+        rewards.score(tasks.subList(0, 1), List.of(anchors.get(0) + "0"), new boolean[1]);
+        rewards.score(tasks.subList(0, 1), List.of(anchors.get(0) + "0"), new boolean[1]);
+        assertEquals(before + 6, server.requests.get(), "a question asked again is answered from memory");
+      }
+    }
+  }
+
+  /**
+   * A GRPO run rewarded by the endpoint judge runs to the end, logs the judge's counters per round and in its stats,
+   * and every reward is a verdict (0, 0.5 or 1) less the no-stop penalty; a checkpoint judge (self-alignment) runs
+   * in-process the same way; a checkpoint judge without a folder fails before any work, naming the key.
+   */
+  @Test
+  void aRunRewardedByAJudgeTrainsOnItsVerdicts(@TempDir Path dir) throws Exception {
+    try (io.llmforge.trainer.judge.JudgeServer server = new io.llmforge.trainer.judge.JudgeServer(SUMS)) {
+      List<String> o = new ArrayList<>(List.of(judgeAt(server)));
+      o.add("grpo.steps=2");
+      JobStats run = GrpoTraining.run(SftFixtures.spark(), settings(dir.resolve("http"), o.toArray(String[]::new)),
+          QUIET);
+      assertEquals(2L, ((Number) run.get("rounds")).longValue());
+      assertEquals("sums", run.get("judge"));
+      @SuppressWarnings("unchecked")
+      Map<String, Object> counters = (Map<String, Object>) run.get("judge_counters");
+      assertEquals(0L, ((Number) counters.get("failed_requests")).longValue(), counters.toString());
+      List<Map<String, Object>> rounds = new MetricsLog(dir.resolve("http").resolve(MetricsLog.FILE)).read().stream()
+          .filter(l -> l.containsKey("reward")).toList();
+      assertEquals(2, rounds.size());
+      for (Map<String, Object> l : rounds) {
+        assertTrue(l.containsKey("judge/questions"), l.toString());
+        double r = ((Number) l.get("reward")).doubleValue();
+        assertTrue(r >= -0.5 && r <= 1, l.toString());
+      }
+    }
+    JobStats self = GrpoTraining.run(SftFixtures.spark(), settings(dir.resolve("self"), "grpo.steps=1",
+        "grpo.reward.kind=judge", "grpo.reward.judge.backend=checkpoint",
+        "grpo.reward.judge.checkpoint.path=\"" + sft + "\""), QUIET);
+    assertEquals(1L, ((Number) self.get("rounds")).longValue());
+    assertTrue(String.valueOf(self.get("judge")).startsWith("llmforge:"), self.toJson());
+    OnlineSettings missing = settings(dir.resolve("none"), "grpo.reward.kind=judge",
+        "grpo.reward.judge.backend=checkpoint", "grpo.reward.judge.checkpoint.path=\"" + dir.resolve("nope") + "\"");
+    Exception e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+        () -> GrpoTraining.run(SftFixtures.spark(), missing, QUIET));
+    assertTrue(e.getMessage().contains("grpo.reward.judge.checkpoint.path"), e.getMessage());
+    assertFalse(java.nio.file.Files.exists(dir.resolve("none").resolve("latest")), "no work before the error");
   }
 
   static List<Object> losses(Path run) {
