@@ -187,94 +187,96 @@ final class OnlineTraining {
     }
     Generator anchorGenerator = new Generator(reference, Sampler.greedy(), s.seed());
     Map<String, String> anchorAnswers = new java.util.HashMap<>(); // greedy, so one answer per prompt for the run
-    Rewards rewarder = Rewards.of(s, QUIET, tasks -> anchors(anchorGenerator, anchorAnswers, template, tasks, s));
-    Generator sampler = new Generator(policy, new Sampler(s.temperature(), 0, 1.0), s.seed());
-    Generator greedy = new Generator(policy, Sampler.greedy(), s.seed());
-    Context context = new Context(trainer, group, policy, new AnswerLogProbs(policy, padId),
-        new AnswerLogProbs(reference, padId));
-    List<VerifiableTasks.Task> heldOut = VerifiableTasks.draw(s.task(), s.evalPrompts(), s.taskSize(),
-        s.seed() ^ EVAL_SEED);
-    TrainingLog log = new TrainingLog(out, console, config, params, s.peakTflops() * group.size(),
-        s.optimizerSteps(), s.logInterval(), state.step());
-    if (writer) {
-      log.metrics().truncateAfter(good.isPresent() ? state.step() : -1);
-    }
-    long tokens = state.tokensSeen();
-    Map<String, Double> first = null;
-    Map<String, Double> last = null;
-    if (trainer.step() == 0) {
-      first = last = evaluate(greedy, template, heldOut, s, group);
-      report(writer, log, console, job, 0, first);
-    }
-    double lastLoss = Double.NaN;
-    while (trainer.step() < s.optimizerSteps()) {
-      long round = trainer.step() / s.innerSteps();
-      List<VerifiableTasks.Task> tasks = VerifiableTasks.draw(s.task(), s.promptsPerStep(), s.taskSize(),
-          mix(s.seed(), round, group.rank()));
-      sampler.reseed(mix(s.seed() + 1, round, group.rank()));
-      List<Sample> samples = sample(sampler, template, tasks, s, rewarder);
-      RoundResult result = update.optimise(samples, context);
-      lastLoss = result.step().loss();
-      double[] rewards = samples.stream().mapToDouble(Sample::reward).toArray();
-      double[] stats = new double[] {samples.size(), Arrays.stream(rewards).sum(),
-          Arrays.stream(rewards).map(r -> r * r).sum(), samples.stream().filter(Sample::correct).count(),
-          samples.stream().filter(Sample::stopped).count(), samples.stream().mapToInt(Sample::answerTokens).sum(),
-          samples.stream().mapToInt(x -> x.row().length).sum()};
-      double[] all = GradientAveraging.sum(stats, group);
-      double n = all[0];
-      double meanReward = all[1] / n;
-      long roundTokens = Math.round(all[6]);
-      tokens += roundTokens;
-      Map<String, Object> extra = new LinkedHashMap<>();
-      extra.put("reward", meanReward);
-      extra.put("reward_std", Math.sqrt(Math.max(0, all[2] / n - meanReward * meanReward)));
-      extra.put("accuracy", all[3] / n);
-      extra.put("stop_rate", all[4] / n);
-      extra.put("completion_length", all[5] / n);
-      extra.putAll(result.metrics());
-      rewarder.counters().forEach((k, v) -> extra.put("judge/" + k, v));
+    // the judge's client owns threads and connections: closed however the run ends
+    try (Rewards rewarder = Rewards.of(s, QUIET,
+        drawn -> anchors(anchorGenerator, anchorAnswers, template, drawn, s))) {
+      Generator sampler = new Generator(policy, new Sampler(s.temperature(), 0, 1.0), s.seed());
+      Generator greedy = new Generator(policy, Sampler.greedy(), s.seed());
+      Context context = new Context(trainer, group, policy, new AnswerLogProbs(policy, padId),
+          new AnswerLogProbs(reference, padId));
+      List<VerifiableTasks.Task> heldOut = VerifiableTasks.draw(s.task(), s.evalPrompts(), s.taskSize(),
+          s.seed() ^ EVAL_SEED);
+      TrainingLog log = new TrainingLog(out, console, config, params, s.peakTflops() * group.size(),
+          s.optimizerSteps(), s.logInterval(), state.step());
       if (writer) {
-        log.step(result.step(), roundTokens, tokens, Double.NaN, extra);
+        log.metrics().truncateAfter(good.isPresent() ? state.step() : -1);
       }
-      long step = trainer.step();
-      long rounds = step / s.innerSteps();
-      if (rounds % s.evalInterval() == 0 || step == s.optimizerSteps()) {
+      long tokens = state.tokensSeen();
+      Map<String, Double> first = null;
+      Map<String, Double> last = null;
+      if (trainer.step() == 0) {
+        first = last = evaluate(greedy, template, heldOut, s, group);
+        report(writer, log, console, job, 0, first);
+      }
+      double lastLoss = Double.NaN;
+      while (trainer.step() < s.optimizerSteps()) {
+        long round = trainer.step() / s.innerSteps();
+        List<VerifiableTasks.Task> tasks = VerifiableTasks.draw(s.task(), s.promptsPerStep(), s.taskSize(),
+            mix(s.seed(), round, group.rank()));
+        sampler.reseed(mix(s.seed() + 1, round, group.rank()));
+        List<Sample> samples = sample(sampler, template, tasks, s, rewarder);
+        RoundResult result = update.optimise(samples, context);
+        lastLoss = result.step().loss();
+        double[] rewards = samples.stream().mapToDouble(Sample::reward).toArray();
+        double[] stats = new double[] {samples.size(), Arrays.stream(rewards).sum(),
+            Arrays.stream(rewards).map(r -> r * r).sum(), samples.stream().filter(Sample::correct).count(),
+            samples.stream().filter(Sample::stopped).count(), samples.stream().mapToInt(Sample::answerTokens).sum(),
+            samples.stream().mapToInt(x -> x.row().length).sum()};
+        double[] all = GradientAveraging.sum(stats, group);
+        double n = all[0];
+        double meanReward = all[1] / n;
+        long roundTokens = Math.round(all[6]);
+        tokens += roundTokens;
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("reward", meanReward);
+        extra.put("reward_std", Math.sqrt(Math.max(0, all[2] / n - meanReward * meanReward)));
+        extra.put("accuracy", all[3] / n);
+        extra.put("stop_rate", all[4] / n);
+        extra.put("completion_length", all[5] / n);
+        extra.putAll(result.metrics());
+        rewarder.counters().forEach((k, v) -> extra.put("judge/" + k, v));
+        if (writer) {
+          log.step(result.step(), roundTokens, tokens, Double.NaN, extra);
+        }
+        long step = trainer.step();
+        long rounds = step / s.innerSteps();
+        if (rounds % s.evalInterval() == 0 || step == s.optimizerSteps()) {
+          last = evaluate(greedy, template, heldOut, s, group);
+          report(writer, log, console, job, step, last);
+        }
+        if (writer && (rounds % s.checkpointInterval() == 0 || step == s.optimizerSteps())) {
+          Checkpoint.save(out, policy, trainer.optimizer(), new TrainerState(step, tokens, TokenBatches.Cursor.START,
+              s.seed()), out.resolve(Checkpoint.TOKENIZER), s.keepLast());
+        }
+      }
+      if (last == null) {
         last = evaluate(greedy, template, heldOut, s, group);
-        report(writer, log, console, job, step, last);
       }
-      if (writer && (rounds % s.checkpointInterval() == 0 || step == s.optimizerSteps())) {
-        Checkpoint.save(out, policy, trainer.optimizer(), new TrainerState(step, tokens, TokenBatches.Cursor.START,
-            s.seed()), out.resolve(Checkpoint.TOKENIZER), s.keepLast());
+      if (writer) {
+        log.finish();
       }
+      Map<String, Long> judged = rewarder.counters();
+      JobStats stats = new JobStats()
+          .put("output", out.toString())
+          .put("base", base.toString())
+          .put("task", s.task().name().toLowerCase(Locale.ROOT))
+          .put("parameters", params)
+          .put("lora_rank", lora.rank())
+          .put("beta", s.beta())
+          .put("rounds", trainer.step() / s.innerSteps())
+          .put("steps", trainer.step())
+          .put("tokens_seen", tokens)
+          .put("train_loss", Double.isNaN(lastLoss) ? null : lastLoss)
+          .put("workers", group.size());
+      if (!judged.isEmpty()) {
+        stats.put("judge", s.judge().model()).put("judge_counters", judged);
+      }
+      if (first != null) {
+        first.forEach((k, v) -> stats.put("eval_" + k + "_at_start", v));
+      }
+      last.forEach((k, v) -> stats.put("eval_" + k, v));
+      return stats;
     }
-    if (last == null) {
-      last = evaluate(greedy, template, heldOut, s, group);
-    }
-    if (writer) {
-      log.finish();
-    }
-    Map<String, Long> judged = rewarder.counters();
-    rewarder.close();
-    JobStats stats = new JobStats()
-        .put("output", out.toString())
-        .put("base", base.toString())
-        .put("task", s.task().name().toLowerCase(Locale.ROOT))
-        .put("parameters", params)
-        .put("lora_rank", lora.rank())
-        .put("beta", s.beta())
-        .put("rounds", trainer.step() / s.innerSteps())
-        .put("steps", trainer.step())
-        .put("tokens_seen", tokens)
-        .put("train_loss", Double.isNaN(lastLoss) ? null : lastLoss)
-        .put("workers", group.size());
-    if (!judged.isEmpty()) {
-      stats.put("judge", s.judge().model()).put("judge_counters", judged);
-    }
-    if (first != null) {
-      first.forEach((k, v) -> stats.put("eval_" + k + "_at_start", v));
-    }
-    last.forEach((k, v) -> stats.put("eval_" + k, v));
-    return stats;
   }
 
   /** {@code groupSize} answers per task, sampled in one batched generation; rewards by the checker. */
