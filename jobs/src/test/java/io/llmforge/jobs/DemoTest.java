@@ -119,8 +119,8 @@ class DemoTest {
     assertTrue(String.valueOf(ppo.get("judge")).startsWith("llmforge:" + dir.resolve("sft")), "PPO's reward: the SFT "
         + "model as judge: " + ppo);
     @SuppressWarnings("unchecked")
-    Map<String, Object> judged = (Map<String, Object>) ppo.get("judge_counters");
-    assertTrue(((Number) judged.get("questions")).longValue() > 0, "the judge was asked: " + ppo);
+    Map<String, Object> ppoJudge = (Map<String, Object>) ppo.get("judge_counters");
+    assertTrue(((Number) ppoJudge.get("questions")).longValue() > 0, "the judge was asked: " + ppo);
     Map<String, Object> best = JobStats.parse(Files.readString(dir.resolve("best-of-n/stats.json")));
     long prompts = ((Number) best.get("input_rows")).longValue();
     assertEquals(16L + DemoConversations.BROKEN_PROMPTS, prompts, best.toString());
