@@ -17,7 +17,9 @@ import java.io.Serializable;
  * @param noStopPenalty subtracted from the reward of an answer that reaches max-new-tokens without {@code <|end|>}
  * @param beta          the KL leash (0: none): GRPO's weight of the k3 KL in the loss, PPO's per-token KL penalty in
  *                      the reward
- * @param evalPrompts   held-out tasks answered greedily at every eval-interval (accuracy, stop rate)
+ * @param evalPrompts   held-out tasks answered greedily at every eval-interval (accuracy, stop rate, reward)
+ * @param prompts       prompts from the user's conversations instead of the tasks ({@code prompts.input}), for the
+ *                      reward-model and judge rewards
  * @param rewardKind    where the rewards come from: the task's checker, a reward model or an AI judge
  *                      ({@link Rewards})
  * @param rewardModel   the reward model's folder (rm-train's output: its current version), for reward-model
@@ -32,6 +34,7 @@ public record OnlineSettings(
     VerifiableTasks.Kind task,
     int taskSize,
     int evalPrompts,
+    PromptFiles.Settings prompts,
     Rewards.Kind rewardKind,
     String rewardModel,
     JudgeClientSettings judge,
@@ -69,6 +72,11 @@ public record OnlineSettings(
       optimizer = optimizer.decayingOver(steps * inner);
     }
     Rewards.Kind rewardKind = c.at("reward").enumValue("kind", Rewards.Kind.class);
+    PromptFiles.Settings prompts = PromptFiles.Settings.from(c.at("prompts"));
+    if (prompts.fromFiles() && rewardKind == Rewards.Kind.CHECKER) {
+      throw c.at("reward").error("kind", "is checker, which scores the verifiable tasks only; prompts from "
+          + c.at("prompts").fullKey("input") + " have no answer to check: use reward-model or judge");
+    }
     return new OnlineSettings(
         c.requiredString("base"),
         c.requiredString("output"),
@@ -78,6 +86,7 @@ public record OnlineSettings(
         c.at("task").enumValue("kind", VerifiableTasks.Kind.class),
         c.at("task").intIn("size", 1, 6),
         c.at("task").intIn("eval-prompts", 1, 100_000),
+        prompts,
         rewardKind,
         c.at("reward").string("model"),
         rewardKind == Rewards.Kind.JUDGE ? JudgeClientSettings.from(c.at("reward").at("judge")) : null,

@@ -42,10 +42,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * What the online RL trainers (GRPO, PPO) share, as TRL's trainers share their base: the policy (from the SFT model)
- * and the frozen SFT model as the KL reference, resume, rounds of sampling on the KV cache (temperature,
- * max-new-tokens, stop at {@code <|end|>}) rewarded by the task's exact-match checker (minus {@code no-stop-penalty}
- * for an answer that never stops), the held-out greedy evaluation, logging, checkpoints and data parallelism. Each
- * algorithm ({@link Update}) turns one round's samples into optimiser steps.
+ * and the frozen SFT model as the KL reference, resume, the prompts ({@link PromptSet}: verifiable tasks, or the
+ * user's conversations), rounds of sampling on the KV cache (temperature, max-new-tokens, stop at {@code <|end|>})
+ * rewarded by {@link Rewards} (minus {@code no-stop-penalty} for an answer that never stops), the held-out greedy
+ * evaluation, logging, checkpoints and data parallelism. Each algorithm ({@link Update}) turns one round's samples
+ * into optimiser steps.
  *
  * <p>Sampling is seeded by (seed, round, worker), so a resumed run draws exactly what the uninterrupted one drew.
  * Data-parallel: each worker samples its own prompts; gradients are all-reduced.
@@ -83,6 +84,9 @@ final class OnlineTraining {
   static JobStats run(SparkSession spark, OnlineSettings s, Update update, PrintStream console) {
     Path base = Checkpoint.resolve(Path.of(s.base()), console);
     check(s, base, update.job());
+    PromptFiles.Loaded fromFiles = s.prompts().fromFiles() ? readPrompts(spark, s, base, update.job(), console) : null;
+    PromptSet prompts = fromFiles != null ? fromFiles.prompts()
+        : PromptSet.tasks(s.task(), s.taskSize(), s.evalPrompts(), s.seed() ^ EVAL_SEED);
     Path out = Path.of(s.output());
     Optional<JobStats> skipped = RunFolder.open(update.job(), out, s.overwrite(), s.resume(), s.optimizerSteps(), console);
     if (skipped.isPresent()) {
@@ -94,20 +98,49 @@ final class OnlineTraining {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + out.resolve(Checkpoint.TOKENIZER), e);
     }
+    if (fromFiles != null) {
+      PromptFiles.writeRejects(out.resolve(PromptFiles.REJECTS), fromFiles.rejected());
+    }
     long t0 = System.nanoTime();
     JobStats stats;
     if (s.workers() == 0) {
-      stats = train(s, update, console, WorkerGroup.single());
+      stats = train(s, update, prompts, console, WorkerGroup.single());
     } else {
       SparkContext sc = spark.sparkContext();
       String key = update.job() + ".distributed.workers";
       DataParallel.requireSlots(sc.master(), s.workers(), key);
       stats = DataParallel.train(sc, s.workers(), Duration.ofSeconds(s.exchangeTimeoutSeconds()), key,
-          group -> train(s, update, group.rank() == 0 ? System.out : QUIET, group));
+          group -> train(s, update, prompts, group.rank() == 0 ? System.out : QUIET, group));
+    }
+    if (fromFiles != null) {
+      stats.put("prompt_rows", fromFiles.rows())
+          .put("prompts_train", ((PromptSet.Fixed) prompts).train().size())
+          .put("prompts_held_out", prompts.heldOut().size())
+          .put("prompt_duplicates", fromFiles.duplicates())
+          .put("prompt_rejects", fromFiles.rejects());
     }
     stats.put("seconds_this_session", (System.nanoTime() - t0) / 1e9);
     RunFolder.finish(out, stats);
     return stats;
+  }
+
+  /**
+   * The prompts of {@code <job>.prompts.input}, before any work: rows that cannot serve are counted by reason (and
+   * written to {@link PromptFiles#REJECTS} in the run folder), said in one line.
+   */
+  private static PromptFiles.Loaded readPrompts(SparkSession spark, OnlineSettings s, Path base, String job,
+      PrintStream console) {
+    ChatTemplate template = template(base, job);
+    int room = Checkpoint.readConfig(base).blockSize() - s.maxNewTokens();
+    PromptFiles.Loaded loaded = PromptFiles.read(spark, job + ".prompts", s.prompts(),
+        messages -> template.prompt(messages).length, room);
+    long rejected = loaded.rejects().values().stream().mapToLong(Long::longValue).sum();
+    console.printf(Locale.ROOT, "%s: %,d prompt rows from %s: %,d distinct prompts train, %,d held out; %,d "
+        + "repeated; %,d rejected%s%n", job, loaded.rows(), String.join(", ", s.prompts().input()),
+        ((PromptSet.Fixed) loaded.prompts()).train().size(), loaded.prompts().heldOut().size(), loaded.duplicates(),
+        rejected, rejected == 0 ? "" : " " + loaded.rejects() + " (kept with reasons in " + Path.of(s.output())
+            .resolve(PromptFiles.REJECTS) + ")");
+    return loaded;
   }
 
   /** Before any work: the base's adapters merged, and the longest prompt plus the answer within its block. */
@@ -130,11 +163,14 @@ final class OnlineTraining {
       throw new IllegalStateException(job + ".base: " + base + " carries LoRA adapters (" + adapters + "); fold them "
           + "in first (llmforge sft-merge), so policy and reference start from one set of weights");
     }
+    if (s.prompts().fromFiles()) {
+      return; // each prompt is checked as it is read
+    }
     ChatTemplate template = template(base, job);
     int block = Checkpoint.readConfig(base).blockSize();
     int longest = 0;
     for (VerifiableTasks.Task t : VerifiableTasks.draw(s.task(), 256, s.taskSize(), s.seed())) {
-      longest = Math.max(longest, prompt(template, t).length);
+      longest = Math.max(longest, prompt(template, Prompt.of(t)).length);
     }
     if (longest + s.maxNewTokens() > block) {
       throw new IllegalStateException(job + ".max-new-tokens: prompts of up to " + longest + " ids plus "
@@ -149,7 +185,7 @@ final class OnlineTraining {
     }
   }
 
-  static JobStats train(OnlineSettings s, Update update, PrintStream console, WorkerGroup group) {
+  static JobStats train(OnlineSettings s, Update update, PromptSet prompts, PrintStream console, WorkerGroup group) {
     String job = update.job();
     Path out = Path.of(s.output());
     boolean writer = group.rank() == 0;
@@ -179,14 +215,14 @@ final class OnlineTraining {
       console.println(job + ": " + Backend.describe());
       console.printf(Locale.ROOT, "%s: policy and reference from %s, %s; %s: %,d of %,d parameters train%n", job, base,
           config, lora.enabled() ? "LoRA rank " + lora.rank() : "full", policy.parameters().trainableCount(), params);
-      console.printf(Locale.ROOT, "%s: %s tasks (size %d), %d rounds of %d prompts x %d answers%s, %d optimiser "
-          + "step(s) each; temperature %s, %s%n", job, s.task().name().toLowerCase(Locale.ROOT),
-          s.taskSize(), s.steps(), s.promptsPerStep() * group.size(), s.groupSize(),
+      console.printf(Locale.ROOT, "%s: %s, %d rounds of %d prompts x %d answers%s, %d optimiser "
+          + "step(s) each; temperature %s, %s%n", job, prompts.describe(), s.steps(), s.promptsPerStep() * group.size(),
+          s.groupSize(),
           group.size() > 1 ? " (" + group.size() + " workers)" : "", s.innerSteps(), s.temperature(),
           update.describe());
     }
     Generator anchorGenerator = new Generator(reference, Sampler.greedy(), s.seed());
-    Map<String, String> anchorAnswers = new java.util.HashMap<>(); // greedy, so one answer per prompt for the run
+    Map<List<Message>, String> anchorAnswers = new java.util.HashMap<>(); // greedy: one answer per prompt for the run
     // the judge's client owns threads and connections: closed however the run ends
     try (Rewards rewarder = Rewards.of(s, QUIET,
         drawn -> anchors(anchorGenerator, anchorAnswers, template, drawn, s))) {
@@ -194,8 +230,8 @@ final class OnlineTraining {
       Generator greedy = new Generator(policy, Sampler.greedy(), s.seed());
       Context context = new Context(trainer, group, policy, new AnswerLogProbs(policy, padId),
           new AnswerLogProbs(reference, padId));
-      List<VerifiableTasks.Task> heldOut = VerifiableTasks.draw(s.task(), s.evalPrompts(), s.taskSize(),
-          s.seed() ^ EVAL_SEED);
+      List<Prompt> heldOut = prompts.heldOut();
+      Timings time = new Timings();
       TrainingLog log = new TrainingLog(out, console, config, params, s.peakTflops() * group.size(),
           s.optimizerSteps(), s.logInterval(), state.step());
       if (writer) {
@@ -205,17 +241,19 @@ final class OnlineTraining {
       Map<String, Double> first = null;
       Map<String, Double> last = null;
       if (trainer.step() == 0) {
-        first = last = evaluate(greedy, template, heldOut, s, group);
+        first = last = evaluate(greedy, template, heldOut, s, rewarder, group, time);
         report(writer, log, console, job, 0, first);
       }
       double lastLoss = Double.NaN;
       while (trainer.step() < s.optimizerSteps()) {
         long round = trainer.step() / s.innerSteps();
-        List<VerifiableTasks.Task> tasks = VerifiableTasks.draw(s.task(), s.promptsPerStep(), s.taskSize(),
-            mix(s.seed(), round, group.rank()));
+        List<Prompt> drawn = prompts.draw(s.promptsPerStep(), mix(s.seed(), round, group.rank()));
         sampler.reseed(mix(s.seed() + 1, round, group.rank()));
-        List<Sample> samples = sample(sampler, template, tasks, s, rewarder);
+        Timings before = time.copy();
+        List<Sample> samples = sample(sampler, template, drawn, s, rewarder, time);
+        long u0 = System.nanoTime();
         RoundResult result = update.optimise(samples, context);
+        time.update += (System.nanoTime() - u0) / 1e9;
         lastLoss = result.step().loss();
         double[] rewards = samples.stream().mapToDouble(Sample::reward).toArray();
         double[] stats = new double[] {samples.size(), Arrays.stream(rewards).sum(),
@@ -227,21 +265,31 @@ final class OnlineTraining {
         double meanReward = all[1] / n;
         long roundTokens = Math.round(all[6]);
         tokens += roundTokens;
+        time.sampledTokens += Math.round(all[5]);
+        time.updateTokens += roundTokens * s.innerSteps();
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("reward", meanReward);
         extra.put("reward_std", Math.sqrt(Math.max(0, all[2] / n - meanReward * meanReward)));
-        extra.put("accuracy", all[3] / n);
+        if (prompts.checkable()) {
+          extra.put("accuracy", all[3] / n);
+        }
         extra.put("stop_rate", all[4] / n);
         extra.put("completion_length", all[5] / n);
         extra.putAll(result.metrics());
-        rewarder.counters().forEach((k, v) -> extra.put("judge/" + k, v));
+        Timings spent = time.since(before);
+        extra.put("time/sampling", spent.sampling);
+        extra.put("time/rewards", spent.rewards);
+        extra.put("time/update", spent.update);
+        extra.put("sampling_tokens_per_second", spent.sampling == 0 ? 0 : all[5] / spent.sampling);
+        extra.put("update_tokens_per_second", spent.update == 0 ? 0 : roundTokens * s.innerSteps() / spent.update);
+        summed(rewarder.counters(), group).forEach((k, v) -> extra.put("judge/" + k, v));
         if (writer) {
           log.step(result.step(), roundTokens, tokens, Double.NaN, extra);
         }
         long step = trainer.step();
         long rounds = step / s.innerSteps();
         if (rounds % s.evalInterval() == 0 || step == s.optimizerSteps()) {
-          last = evaluate(greedy, template, heldOut, s, group);
+          last = evaluate(greedy, template, heldOut, s, rewarder, group, time);
           report(writer, log, console, job, step, last);
         }
         if (writer && (rounds % s.checkpointInterval() == 0 || step == s.optimizerSteps())) {
@@ -250,16 +298,16 @@ final class OnlineTraining {
         }
       }
       if (last == null) {
-        last = evaluate(greedy, template, heldOut, s, group);
+        last = evaluate(greedy, template, heldOut, s, rewarder, group, time);
       }
       if (writer) {
         log.finish();
       }
-      Map<String, Long> judged = rewarder.counters();
+      Map<String, Long> judged = summed(rewarder.counters(), group);
       JobStats stats = new JobStats()
           .put("output", out.toString())
           .put("base", base.toString())
-          .put("task", s.task().name().toLowerCase(Locale.ROOT))
+          .put("prompts", prompts.describe())
           .put("parameters", params)
           .put("lora_rank", lora.rank())
           .put("beta", s.beta())
@@ -267,7 +315,14 @@ final class OnlineTraining {
           .put("steps", trainer.step())
           .put("tokens_seen", tokens)
           .put("train_loss", Double.isNaN(lastLoss) ? null : lastLoss)
-          .put("workers", group.size());
+          .put("workers", group.size())
+          .put("seconds_sampling", time.sampling)
+          .put("seconds_rewards", time.rewards)
+          .put("seconds_update", time.update)
+          .put("seconds_eval", time.eval)
+          .put("sampled_tokens", time.sampledTokens)
+          .put("sampling_tokens_per_second", time.sampling == 0 ? 0 : time.sampledTokens / time.sampling)
+          .put("update_tokens_per_second", time.update == 0 ? 0 : time.updateTokens / time.update);
       if (!judged.isEmpty()) {
         stats.put("judge", s.judge().model()).put("judge_counters", judged);
       }
@@ -279,19 +334,24 @@ final class OnlineTraining {
     }
   }
 
-  /** {@code groupSize} answers per task, sampled in one batched generation; rewards by the checker. */
-  static List<Sample> sample(Generator generator, ChatTemplate template, List<VerifiableTasks.Task> tasks,
-      OnlineSettings s, Rewards rewards) {
+  /**
+   * {@code groupSize} answers per prompt, sampled in one batched generation, then rewarded; the seconds of each part
+   * are added to {@code time}.
+   */
+  static List<Sample> sample(Generator generator, ChatTemplate template, List<Prompt> drawn, OnlineSettings s,
+      Rewards rewards, Timings time) {
     List<int[]> prompts = new ArrayList<>();
-    List<VerifiableTasks.Task> perAnswer = new ArrayList<>();
-    for (VerifiableTasks.Task t : tasks) {
+    List<Prompt> perAnswer = new ArrayList<>();
+    for (Prompt t : drawn) {
       int[] p = prompt(template, t);
       for (int g = 0; g < s.groupSize(); g++) {
         prompts.add(p);
         perAnswer.add(t);
       }
     }
+    long t0 = System.nanoTime();
     List<int[]> rows = generator.generate(prompts, s.maxNewTokens(), template.stopIds());
+    long t1 = System.nanoTime();
     boolean[] stopped = new boolean[rows.size()];
     boolean[] correct = new boolean[rows.size()];
     List<String> answers = new ArrayList<>(rows.size());
@@ -304,6 +364,8 @@ final class OnlineTraining {
       correct[i] = stopped[i] && perAnswer.get(i).correct(answer);
     }
     double[] scores = rewards.score(perAnswer, answers, correct);
+    time.sampling += (t1 - t0) / 1e9;
+    time.rewards += (System.nanoTime() - t1) / 1e9;
     List<Sample> out = new ArrayList<>(rows.size());
     for (int i = 0; i < rows.size(); i++) {
       double reward = scores[i] - (stopped[i] ? 0 : s.noStopPenalty());
@@ -313,46 +375,65 @@ final class OnlineTraining {
   }
 
   /**
-   * The frozen SFT model's greedy answer to each task (what the judge compares each sampled answer with), generated
+   * The frozen SFT model's greedy answer to each prompt (what the judge compares each sampled answer with), generated
    * once per distinct prompt of the run: the prompts not yet in {@code known} in one batch.
    */
-  static List<String> anchors(Generator greedy, Map<String, String> known, ChatTemplate template,
-      List<VerifiableTasks.Task> tasks, OnlineSettings s) {
-    List<VerifiableTasks.Task> missing = tasks.stream().filter(t -> !known.containsKey(t.prompt())).distinct().toList();
+  static List<String> anchors(Generator greedy, Map<List<Message>, String> known, ChatTemplate template,
+      List<Prompt> prompts, OnlineSettings s) {
+    List<Prompt> missing = prompts.stream().filter(t -> !known.containsKey(t.messages())).distinct().toList();
     if (!missing.isEmpty()) {
-      List<int[]> prompts = missing.stream().map(t -> prompt(template, t)).toList();
-      List<int[]> rows = greedy.generate(prompts, s.maxNewTokens(), template.stopIds());
+      List<int[]> ids = missing.stream().map(t -> prompt(template, t)).toList();
+      List<int[]> rows = greedy.generate(ids, s.maxNewTokens(), template.stopIds());
       for (int i = 0; i < rows.size(); i++) {
-        known.put(missing.get(i).prompt(), template.answer(rows.get(i), prompts.get(i).length));
+        known.put(missing.get(i).messages(), template.answer(rows.get(i), ids.get(i).length));
       }
     }
-    return tasks.stream().map(t -> known.get(t.prompt())).toList();
+    return prompts.stream().map(t -> known.get(t.messages())).toList();
   }
 
-  /** Greedy answers to the held-out tasks (this worker's share): accuracy and stop rate over all workers. */
-  static Map<String, Double> evaluate(Generator greedy, ChatTemplate template, List<VerifiableTasks.Task> tasks,
-      OnlineSettings s, WorkerGroup group) {
-    List<VerifiableTasks.Task> mine = new ArrayList<>();
-    for (int i = group.rank(); i < tasks.size(); i += group.size()) {
-      mine.add(tasks.get(i));
+  /**
+   * Greedy answers to the held-out prompts (this worker's share), over all workers: the stop rate, the mean reward
+   * (as a round's: the no-stop penalty included; with the judge, a win rate against the SFT model's own answers) and,
+   * for verifiable tasks, accuracy.
+   */
+  static Map<String, Double> evaluate(Generator greedy, ChatTemplate template, List<Prompt> prompts,
+      OnlineSettings s, Rewards rewards, WorkerGroup group, Timings time) {
+    long t0 = System.nanoTime();
+    List<Prompt> mine = new ArrayList<>();
+    for (int i = group.rank(); i < prompts.size(); i += group.size()) {
+      mine.add(prompts.get(i));
     }
     double correct = 0;
     double stopped = 0;
+    double reward = 0;
     if (!mine.isEmpty()) {
-      List<int[]> prompts = mine.stream().map(t -> prompt(template, t)).toList();
-      List<int[]> rows = greedy.generate(prompts, s.maxNewTokens(), template.stopIds());
+      List<int[]> ids = mine.stream().map(t -> prompt(template, t)).toList();
+      List<int[]> rows = greedy.generate(ids, s.maxNewTokens(), template.stopIds());
+      List<String> answers = new ArrayList<>();
+      boolean[] right = new boolean[rows.size()];
+      boolean[] stop = new boolean[rows.size()];
       for (int i = 0; i < rows.size(); i++) {
         int[] row = rows.get(i);
-        int p = prompts.get(i).length;
-        boolean stop = row.length > p && template.stopIds().contains(row[row.length - 1]);
-        stopped += stop ? 1 : 0;
-        correct += stop && mine.get(i).correct(template.answer(row, p)) ? 1 : 0;
+        int p = ids.get(i).length;
+        stop[i] = row.length > p && template.stopIds().contains(row[row.length - 1]);
+        answers.add(template.answer(row, p));
+        right[i] = stop[i] && mine.get(i).correct(answers.get(i));
+        stopped += stop[i] ? 1 : 0;
+        correct += right[i] ? 1 : 0;
+      }
+      double[] scores = rewards.score(mine, answers, right);
+      for (int i = 0; i < scores.length; i++) {
+        reward += scores[i] - (stop[i] ? 0 : s.noStopPenalty());
       }
     }
-    double[] all = GradientAveraging.sum(new double[] {correct, stopped}, group);
+    double[] all = GradientAveraging.sum(new double[] {correct, stopped, reward}, group);
     Map<String, Double> m = new LinkedHashMap<>();
-    m.put("accuracy", all[0] / tasks.size());
-    m.put("stop_rate", all[1] / tasks.size());
+    if (prompts.stream().allMatch(Prompt::checkable)) {
+      m.put("accuracy", all[0] / prompts.size());
+    }
+    m.put("stop_rate", all[1] / prompts.size());
+    m.put("reward", all[2] / prompts.size());
+    time.eval += (System.nanoTime() - t0) / 1e9;
     return m;
   }
 
@@ -365,8 +446,70 @@ final class OnlineTraining {
     line.put("step", step);
     e.forEach((k, v) -> line.put("eval/" + k, v));
     log.metrics().append(line);
-    console.printf(Locale.ROOT, "%s: step %d held-out greedy accuracy %.3f, stop rate %.3f%n", job, step,
-        e.get("accuracy"), e.get("stop_rate"));
+    StringBuilder said = new StringBuilder();
+    e.forEach((k, v) -> said.append(said.length() == 0 ? "" : ", ").append(k.replace('_', ' ')).append(' ')
+        .append(String.format(Locale.ROOT, "%.3f", v)));
+    console.printf(Locale.ROOT, "%s: step %d held-out greedy %s%n", job, step, said);
+  }
+
+  /**
+   * {@code counters} summed over the workers (each worker's judge counts its own questions). Every worker's backend
+   * is built from the same settings and names the same counters from its start, which is checked. Exact to 2^24
+   * (the collective sums floats).
+   */
+  static Map<String, Long> summed(Map<String, Long> counters, WorkerGroup group) {
+    if (group.size() == 1 || counters.isEmpty()) {
+      return counters;
+    }
+    List<String> keys = new ArrayList<>(new java.util.TreeSet<>(counters.keySet()));
+    double[] values = new double[keys.size() + 1];
+    for (int i = 0; i < keys.size(); i++) {
+      values[i] = counters.get(keys.get(i));
+    }
+    int fingerprint = Math.floorMod(keys.hashCode(), 1 << 12); // small: the sum travels as a float, exact below 2^24
+    values[keys.size()] = fingerprint;
+    double[] all = GradientAveraging.sum(values, group);
+    if (Math.round(all[keys.size()]) != (long) fingerprint * group.size()) {
+      throw new IllegalStateException("the workers' judges count different things; this one counts " + keys);
+    }
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (int i = 0; i < keys.size(); i++) {
+      out.put(keys.get(i), Math.round(all[i]));
+    }
+    return out;
+  }
+
+  /** Where a run's time goes, in seconds, and the tokens sampled (answers) and updated on (rows x inner steps). */
+  static final class Timings {
+    double sampling;
+    double rewards;
+    double update;
+    double eval;
+    long sampledTokens;
+    long updateTokens;
+
+    Timings copy() {
+      Timings t = new Timings();
+      t.sampling = sampling;
+      t.rewards = rewards;
+      t.update = update;
+      t.eval = eval;
+      t.sampledTokens = sampledTokens;
+      t.updateTokens = updateTokens;
+      return t;
+    }
+
+    /** What was spent since {@code before}. */
+    Timings since(Timings before) {
+      Timings t = new Timings();
+      t.sampling = sampling - before.sampling;
+      t.rewards = rewards - before.rewards;
+      t.update = update - before.update;
+      t.eval = eval - before.eval;
+      t.sampledTokens = sampledTokens - before.sampledTokens;
+      t.updateTokens = updateTokens - before.updateTokens;
+      return t;
+    }
   }
 
   /** {@code d} multiplied by {@code scale} in place (the trainer's 1 / global sample count); returns it. */
@@ -387,8 +530,8 @@ final class OnlineTraining {
     return logps.perToken();
   }
 
-  static int[] prompt(ChatTemplate template, VerifiableTasks.Task t) {
-    return template.prompt(List.of(Message.user(t.prompt())));
+  static int[] prompt(ChatTemplate template, Prompt p) {
+    return template.prompt(p.messages());
   }
 
   private static ChatTemplate template(Path checkpoint, String job) {

@@ -3,7 +3,6 @@ package io.llmforge.trainer.rl;
 import io.llmforge.trainer.judge.PairJudgement;
 import io.llmforge.trainer.judge.PairwiseJudge;
 import io.llmforge.trainer.reward.RewardModel;
-import io.llmforge.trainer.sft.Message;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,8 +35,8 @@ interface Rewards extends AutoCloseable {
   double LOSS = 0.0;
   double UNDECIDED = 0.5;
 
-  /** The rewards of {@code answers} (decoded text) to {@code tasks}, before the no-stop penalty. */
-  double[] score(List<VerifiableTasks.Task> tasks, List<String> answers, boolean[] correct);
+  /** The rewards of {@code answers} (decoded text) to {@code prompts}, before the no-stop penalty. */
+  double[] score(List<Prompt> prompts, List<String> answers, boolean[] correct);
 
   /** What the reward's source counted so far (the judge's questions, replies from memory, failures). */
   default Map<String, Long> counters() {
@@ -48,11 +47,11 @@ interface Rewards extends AutoCloseable {
   default void close() {}
 
   /**
-   * @param anchors the frozen SFT model's greedy answers to the tasks (the judge's comparison point)
+   * @param anchors the frozen SFT model's greedy answers to the prompts (the judge's comparison point)
    */
-  static Rewards of(OnlineSettings s, PrintStream warnings, Function<List<VerifiableTasks.Task>, List<String>> anchors) {
+  static Rewards of(OnlineSettings s, PrintStream warnings, Function<List<Prompt>, List<String>> anchors) {
     return switch (s.rewardKind()) {
-      case CHECKER -> (tasks, answers, correct) -> {
+      case CHECKER -> (prompts, answers, correct) -> {
         double[] r = new double[correct.length];
         for (int i = 0; i < r.length; i++) {
           r[i] = correct[i] ? 1 : 0;
@@ -61,10 +60,10 @@ interface Rewards extends AutoCloseable {
       };
       case REWARD_MODEL -> {
         RewardModel model = RewardModel.load(Path.of(s.rewardModel()), warnings);
-        yield (tasks, answers, correct) -> {
+        yield (prompts, answers, correct) -> {
           List<int[]> rows = new ArrayList<>(answers.size());
           for (int i = 0; i < answers.size(); i++) {
-            rows.add(model.row(List.of(Message.user(tasks.get(i).prompt())), answers.get(i)));
+            rows.add(model.row(prompts.get(i).messages(), answers.get(i)));
           }
           return model.score(rows, Math.max(1, s.batchSize()));
         };
@@ -73,12 +72,12 @@ interface Rewards extends AutoCloseable {
     };
   }
 
-  /** The judge reward: each answer against the anchor answer to its task. */
-  static Rewards judge(PairwiseJudge judge, Function<List<VerifiableTasks.Task>, List<String>> anchors) {
+  /** The judge reward: each answer against the anchor answer to its prompt. */
+  static Rewards judge(PairwiseJudge judge, Function<List<Prompt>, List<String>> anchors) {
     return new Rewards() {
       @Override
-      public double[] score(List<VerifiableTasks.Task> tasks, List<String> answers, boolean[] correct) {
-        List<String> anchor = anchors.apply(tasks);
+      public double[] score(List<Prompt> prompts, List<String> answers, boolean[] correct) {
+        List<String> anchor = anchors.apply(prompts);
         double[] r = new double[answers.size()];
         List<PairwiseJudge.Pair> pairs = new ArrayList<>();
         List<Integer> asked = new ArrayList<>();
@@ -86,8 +85,7 @@ interface Rewards extends AutoCloseable {
           if (answers.get(i).strip().equals(anchor.get(i).strip())) {
             r[i] = UNDECIDED;
           } else {
-            pairs.add(new PairwiseJudge.Pair(List.of(Message.user(tasks.get(i).prompt())), answers.get(i),
-                anchor.get(i)));
+            pairs.add(new PairwiseJudge.Pair(prompts.get(i).messages(), answers.get(i), anchor.get(i)));
             asked.add(i);
           }
         }

@@ -216,16 +216,17 @@ class GrpoTest {
     io.llmforge.trainer.reward.RewardModel model = io.llmforge.trainer.reward.RewardModel.load(rm, QUIET);
     ChatTemplate template = TestTokenizers.template();
     GptEngine policy = SftMerge.load(sft, QUIET);
-    List<VerifiableTasks.Task> tasks = VerifiableTasks.draw(VerifiableTasks.Kind.ADDITION, 3, 1, 4);
+    List<Prompt> tasks = VerifiableTasks.draw(VerifiableTasks.Kind.ADDITION, 3, 1, 4).stream().map(Prompt::of)
+        .toList();
     List<OnlineTraining.Sample> samples = OnlineTraining.sample(new io.llmforge.trainer.generate.Generator(policy,
         new io.llmforge.trainer.generate.Sampler(1.0, 0, 1.0), 7), template, tasks, s, Rewards.of(s, QUIET, t -> {
           throw new AssertionError("a reward model needs no anchor answers");
-        }));
+        }), new OnlineTraining.Timings());
     for (int i = 0; i < samples.size(); i++) {
       OnlineTraining.Sample x = samples.get(i);
       String answer = template.answer(x.row(), x.promptTokens());
-      double expected = model.forward(List.of(model.row(List.of(Message.user(tasks.get(i / s.groupSize())
-          .prompt())), answer)))[0] - (x.stopped() ? 0 : s.noStopPenalty());
+      double expected = model.forward(List.of(model.row(tasks.get(i / s.groupSize()).messages(), answer)))[0]
+          - (x.stopped() ? 0 : s.noStopPenalty());
       assertEquals(expected, x.reward(), 1e-5, "answer " + i + " '" + answer + "'");
     }
     JobStats run = GrpoTraining.run(SftFixtures.spark(), s, QUIET);
@@ -266,23 +267,25 @@ class GrpoTest {
       GptEngine policy = SftMerge.load(sft, QUIET);
       io.llmforge.trainer.generate.Generator greedy = new io.llmforge.trainer.generate.Generator(policy,
           io.llmforge.trainer.generate.Sampler.greedy(), 1);
-      Map<String, String> known = new java.util.HashMap<>();
-      List<VerifiableTasks.Task> tasks = VerifiableTasks.draw(VerifiableTasks.Kind.ADDITION, 6, 1, 11);
+      Map<List<Message>, String> known = new java.util.HashMap<>();
+      List<Prompt> tasks = VerifiableTasks.draw(VerifiableTasks.Kind.ADDITION, 6, 1, 11).stream().map(Prompt::of)
+          .toList();
       List<String> anchors = OnlineTraining.anchors(greedy, known, template, tasks, s);
       try (Rewards rewards = Rewards.of(s, QUIET, t -> OnlineTraining.anchors(greedy, known, template, t, s))) {
         List<OnlineTraining.Sample> samples = OnlineTraining.sample(new io.llmforge.trainer.generate.Generator(
-            policy, new io.llmforge.trainer.generate.Sampler(1.0, 0, 1.0), 7), template, tasks, s, rewards);
+            policy, new io.llmforge.trainer.generate.Sampler(1.0, 0, 1.0), 7), template, tasks, s, rewards,
+            new OnlineTraining.Timings());
         int decided = 0;
         for (int i = 0; i < samples.size(); i++) {
           OnlineTraining.Sample x = samples.get(i);
-          VerifiableTasks.Task task = tasks.get(i / s.groupSize());
+          Prompt task = tasks.get(i / s.groupSize());
           String answer = template.answer(x.row(), x.promptTokens());
           boolean right = task.correct(answer);
           boolean anchorRight = task.correct(anchors.get(i / s.groupSize()));
           double verdict = right == anchorRight ? Rewards.UNDECIDED : right ? Rewards.WIN : Rewards.LOSS;
           decided += right != anchorRight ? 1 : 0;
           assertEquals(verdict - (x.stopped() ? 0 : s.noStopPenalty()), x.reward(), 1e-12,
-              "answer " + i + " '" + answer + "' to '" + task.prompt() + "' against '" + anchors.get(i / s.groupSize())
+              "answer " + i + " '" + answer + "' to '" + task.messages() + "' against '" + anchors.get(i / s.groupSize())
                   + "'");
         }
         Map<String, Long> c = rewards.counters();
@@ -337,6 +340,56 @@ class GrpoTest {
         () -> GrpoTraining.run(SftFixtures.spark(), missing, QUIET));
     assertTrue(e.getMessage().contains("grpo.reward.judge.checkpoint.path"), e.getMessage());
     assertFalse(java.nio.file.Files.exists(dir.resolve("none").resolve("latest")), "no work before the error");
+  }
+
+  /**
+   * Prompts from the user's own conversations (messages, Alpaca and ShareGPT rows, one of them not JSON) rewarded by
+   * the endpoint judge, on two workers: the bad row is kept with its reason, the held-out prompts are evaluated by
+   * stop rate and the judge's win rate against the SFT model (0.5 at the start, where both answer alike), and the
+   * judge's counters in the stats are both workers' (every verdict the server gave, counted once). With the checker
+   * such prompts fail before any work, naming the key.
+   */
+  @Test
+  void promptsFromConversationFilesAreJudgedOnTwoWorkers(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("prompts.jsonl");
+    StringBuilder rows = new StringBuilder();
+    java.util.Random random = new java.util.Random(5);
+    for (int i = 0; i < 40; i++) {
+      String q = "What is " + random.nextInt(10) + " + " + random.nextInt(10) + "?";
+      rows.append(switch (i % 3) {
+        case 0 -> "{\"messages\": [{\"role\": \"user\", \"content\": \"" + q + "\"}]}";
+        case 1 -> "{\"instruction\": \"" + q + "\", \"output\": \"?\"}";
+        default -> "{\"conversations\": [{\"from\": \"human\", \"value\": \"" + q + "\"}]}";
+      }).append('\n');
+    }
+    rows.append("{not json\n");
+    java.nio.file.Files.writeString(file, rows);
+    try (io.llmforge.trainer.judge.JudgeServer server = new io.llmforge.trainer.judge.JudgeServer(SUMS)) {
+      List<String> o = new ArrayList<>(List.of(judgeAt(server)));
+      o.addAll(List.of("grpo.steps=2", "grpo.prompts.input=[\"" + file + "\"]", "grpo.prompts.eval-prompts=6",
+          "grpo.prompts-per-step=2", "grpo.distributed.workers=2"));
+      Path out = dir.resolve("grpo");
+      JobStats run = GrpoTraining.run(SftFixtures.spark(), settings(out, o.toArray(String[]::new)), QUIET);
+      assertEquals(2L, ((Number) run.get("rounds")).longValue());
+      assertEquals(41L, ((Number) run.get("prompt_rows")).longValue());
+      assertEquals(Map.of("invalid_json", 1L), run.get("prompt_rejects"));
+      assertEquals(6L, ((Number) run.get("prompts_held_out")).longValue());
+      long distinct = ((Number) run.get("prompts_train")).longValue() + 6;
+      assertEquals(40L, distinct + ((Number) run.get("prompt_duplicates")).longValue());
+      assertTrue(java.nio.file.Files.readString(out.resolve(PromptFiles.REJECTS)).contains("\"invalid_json\""));
+      assertEquals(0.5, ((Number) run.get("eval_reward_at_start")).doubleValue(), 1e-12,
+          "the policy is the SFT model at the start: every greedy answer is the anchor, a tie unasked");
+      assertTrue(run.get("eval_accuracy") == null, "no answers to check: no accuracy");
+      assertTrue(run.get("eval_stop_rate") != null && run.get("sampling_tokens_per_second") != null
+          && run.get("update_tokens_per_second") != null, run.toJson());
+      @SuppressWarnings("unchecked")
+      Map<String, Object> counters = (Map<String, Object>) run.get("judge_counters");
+      assertEquals(server.verdicts.get(), ((Number) counters.get("sent")).intValue(),
+          "the stats count both workers' questions: " + counters);
+    }
+    Exception e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> GrpoTraining.run(
+        SftFixtures.spark(), settings(dir.resolve("checker"), "grpo.prompts.input=[\"" + file + "\"]"), QUIET));
+    assertTrue(e.getMessage().contains("grpo.reward.kind"), e.getMessage());
   }
 
   static List<Object> losses(Path run) {
