@@ -114,10 +114,10 @@ final class DemoCommand implements Callable<Integer> {
           + "(KTO's kind) and %d broken rows under %s%n", preferences, preferences / 2, DemoPreferences.BROKEN,
           dir.resolve(PREFERENCES));
     }
-    if (steps.contains("best-of-n")) {
+    if (steps.contains("best-of-n") || steps.contains("ppo")) {
       DemoConversations.Summary prompts = new DemoConversations(seed + 3).writePrompts(dir.resolve(PROMPTS),
           config.intIn("demo.prompts", 1, 1_000_000));
-      System.out.printf("demo: generated %d prompts for best-of-n (and %d rows that are no prompt) in %s%n",
+      System.out.printf("demo: generated %d prompts for ppo and best-of-n (and %d rows that are no prompt) in %s%n",
           prompts.rows(), prompts.broken(), dir.resolve(PROMPTS));
     }
     SparkSession spark = Spark.session(config, "llmforge-demo");

@@ -29,8 +29,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code llmforge bench grpo}: the {@code bench sft} pretrained model fine-tuned on worked verifiable tasks, then
- * GRPO and PPO (each from that SFT model) on new draws of the task; held-out greedy accuracy and stop rate before and after, reward and KL along the
- * way (conf/bench-grpo.conf). Needs no external data: the tasks are the project's own.
+ * GRPO and PPO (each from that SFT model) on new draws of the task; held-out greedy accuracy and stop rate before
+ * and after, reward, KL and answer length along the way, and where the time goes: sampling on the KV cache, rewards,
+ * updates (conf/bench-grpo.conf). Needs no external data: the tasks are the project's own.
  */
 @Command(name = "grpo", mixinStandardHelpOptions = true,
     description = "GRPO on a verifiable task (multi-digit addition): SFT on worked tasks, then RL; held-out greedy "
@@ -109,9 +110,25 @@ final class GrpoBenchCommand implements Callable<Integer> {
         + grpo.evalPrompts() + " held-out", "SFT");
     runs.keySet().forEach(a -> System.out.printf(" %10s", a.toUpperCase(Locale.ROOT)));
     System.out.println();
-    for (String[] row : new String[][] {{"greedy accuracy", "eval_accuracy"}, {"stop rate", "eval_stop_rate"}}) {
+    for (String[] row : new String[][] {{"greedy accuracy", "eval_accuracy"}, {"stop rate", "eval_stop_rate"},
+        {"greedy reward", "eval_reward"}}) {
       System.out.printf(Locale.ROOT, "%-40s %10.3f", row[0], any.number(row[1] + "_at_start"));
       runs.values().forEach(r -> System.out.printf(Locale.ROOT, " %10.3f", r.number(row[1])));
+      System.out.println();
+    }
+    // the last logged round's figures, as TRL's logs name them
+    for (String[] row : new String[][] {{"KL to SFT per token (last round)", "kl"},
+        {"answer tokens (last round)", "completion_length"}, {"sampled reward (last round)", "reward"}}) {
+      System.out.printf(Locale.ROOT, "%-40s %10s", row[0], "");
+      curves.values().forEach(c -> System.out.printf(Locale.ROOT, " %10.3f", lastLogged(c, row[1])));
+      System.out.println();
+    }
+    for (String[] row : new String[][] {{"sampling tokens/s (answers, KV cache)", "sampling_tokens_per_second"},
+        {"update tokens/s (rows x inner steps)", "update_tokens_per_second"}, {"seconds sampling", "seconds_sampling"},
+        {"seconds rewarding", "seconds_rewards"}, {"seconds updating", "seconds_update"},
+        {"seconds evaluating", "seconds_eval"}}) {
+      System.out.printf(Locale.ROOT, "%-40s %10s", row[0], "");
+      runs.values().forEach(r -> System.out.printf(Locale.ROOT, " %10.0f", r.number(row[1])));
       System.out.println();
     }
     System.out.printf(Locale.ROOT, "%-40s %10s", "seconds", "");
@@ -129,10 +146,21 @@ final class GrpoBenchCommand implements Callable<Integer> {
         .put("curves", curves)
         .put("seconds", (System.nanoTime() - t0) / 1e9)
         .put("command", "llmforge bench grpo --pretrained " + pretrained + " --algorithms "
-            + String.join(",", algorithms));
+            + String.join(",", algorithms) + options.overrides.stream().map(o -> " --set " + o)
+            .collect(java.util.stream.Collectors.joining()));
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, json.toJson());
     System.out.println("bench grpo: wrote " + out);
     return 0;
+  }
+
+  /** {@code key} in the last line of {@code curve} that has it; NaN when none does. */
+  static double lastLogged(List<Map<String, Object>> curve, String key) {
+    for (int i = curve.size() - 1; i >= 0; i--) {
+      if (curve.get(i).get(key) instanceof Number n) {
+        return n.doubleValue();
+      }
+    }
+    return Double.NaN;
   }
 }

@@ -121,6 +121,15 @@ class DemoTest {
     @SuppressWarnings("unchecked")
     Map<String, Object> ppoJudge = (Map<String, Object>) ppo.get("judge_counters");
     assertTrue(((Number) ppoJudge.get("questions")).longValue() > 0, "the judge was asked: " + ppo);
+    assertEquals(16L + DemoConversations.BROKEN_PROMPTS, ((Number) ppo.get("prompt_rows")).longValue(), "PPO's "
+        + "prompts are the user's (the best-of-n prompts): " + ppo);
+    Map<?, ?> ppoRejects = (Map<?, ?>) ppo.get("prompt_rejects");
+    assertEquals(2, ppoRejects.size(), ppo.toString());
+    assertEquals(1L, ((Number) ppoRejects.get("turn_order")).longValue(), ppo.toString());
+    assertEquals(1L, ((Number) ppoRejects.get("invalid_json")).longValue(), ppo.toString());
+    assertEquals(4L, ((Number) ppo.get("prompts_held_out")).longValue(), ppo.toString());
+    assertTrue(ppo.get("eval_reward") != null && ppo.get("eval_accuracy") == null, "user prompts: the judge's win "
+        + "rate, no accuracy: " + ppo);
     Map<String, Object> best = JobStats.parse(Files.readString(dir.resolve("best-of-n/stats.json")));
     long prompts = ((Number) best.get("input_rows")).longValue();
     assertEquals(16L + DemoConversations.BROKEN_PROMPTS, prompts, best.toString());
