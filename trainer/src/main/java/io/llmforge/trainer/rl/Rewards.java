@@ -24,8 +24,8 @@ import java.util.function.Function;
  *   against the starting point, as AlpacaEval-style evaluations measure.</li>
  * </ul>
  *
- * Either way an answer that never stops loses {@code no-stop-penalty}, and the checker's verdict is still logged as
- * accuracy.
+ * Either way an answer that never stops loses {@code no-stop-penalty}, and on the verifiable tasks the checker's
+ * verdict is still logged as accuracy.
  */
 interface Rewards extends AutoCloseable {
   enum Kind { CHECKER, REWARD_MODEL, JUDGE }
