@@ -19,8 +19,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * and the frozen SFT model's log-probs; per-token rewards are {@code -beta (logp_old - logp_ref)} plus the checker's
  * score on the last token ({@link PpoLoss#rewards}); GAE (gamma, lambda) gives advantages (whitened over the round)
  * and returns; then {@code inner-steps} epochs of the clipped policy loss plus {@code value-coef} x the clipped value
- * loss. Logged besides the shared metrics: kl (the rollout's mean per-token log-ratio to the reference), clip_ratio,
- * value_loss, value_clip_ratio, returns and values (means).
+ * loss; in the first {@code critic-warmup-rounds} rounds the value head alone learns. Logged besides the shared
+ * metrics: kl (the rollout's mean per-token log-ratio to the reference), clip_ratio, value_loss, value_clip_ratio,
+ * returns and values (means), critic_warmup (1 in a warm-up round).
  */
 public final class PpoTraining {
   private PpoTraining() {}
@@ -43,7 +44,8 @@ public final class PpoTraining {
     @Override
     public String describe() {
       return "epsilon " + p.online().epsilon() + ", KL penalty " + p.online().beta() + ", gamma " + p.gamma()
-          + ", lambda " + p.lambda() + ", value coef " + p.valueCoef() + ", value clip " + p.valueClip();
+          + ", lambda " + p.lambda() + ", value coef " + p.valueCoef() + ", value clip " + p.valueClip()
+          + (p.criticWarmupRounds() > 0 ? ", critic warm-up " + p.criticWarmupRounds() + " rounds" : "");
     }
 
     @Override
@@ -86,6 +88,8 @@ public final class PpoTraining {
         returns.add(r);
       }
       PpoLoss.whiten(allAdvantages.toArray(double[][]::new)); // the rows are the arrays in advantages: in place
+      // critic warm-up: the head alone learns; the policy and the backbone get no gradient, so they stay as they are
+      boolean warmup = c.trainer().step() / s.innerSteps() < p.criticWarmupRounds();
       double[] sums = new double[4]; // clipped, value-clipped, value loss, tokens (the round's last epoch)
       Trainer.StepResult result = null;
       for (int epoch = 0; epoch < s.innerSteps(); epoch++) {
@@ -98,7 +102,9 @@ public final class PpoTraining {
             PpoLoss.Result r = PpoLoss.of(now, old.get(m), advantages.get(m), values, oldValues.get(m),
                 returns.get(m), s.epsilon(), p.valueClip(), p.valueCoef());
             try (INDArray dHidden = critic.backward(OnlineTraining.scaled(r.dValues(), scale))) {
-              c.policy().backward(OnlineTraining.scaled(r.dPolicy(), scale), dHidden);
+              if (!warmup) {
+                c.policy().backward(OnlineTraining.scaled(r.dPolicy(), scale), dHidden);
+              }
             }
             loss += r.loss();
             sums[0] += r.clipped();
@@ -118,6 +124,7 @@ public final class PpoTraining {
       m.put("value_clip_ratio", all[3] == 0 ? 0 : all[1] / all[3]);
       m.put("returns", all[7] == 0 ? 0 : all[5] / all[7]);
       m.put("values", all[7] == 0 ? 0 : all[6] / all[7]);
+      m.put("critic_warmup", warmup ? 1 : 0);
       return new OnlineTraining.RoundResult(result, m);
     }
   }

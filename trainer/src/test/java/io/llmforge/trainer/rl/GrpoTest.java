@@ -392,6 +392,46 @@ class GrpoTest {
     assertTrue(e.getMessage().contains("grpo.reward.kind"), e.getMessage());
   }
 
+  /**
+   * The issue's "a reward that prefers one fixed answer": a judge (real HTTP, on loopback) that prefers the answer 7
+   * to any other, whatever the question. GRPO moves the tiny SFT model from answering the sums to answering 7: most
+   * of its greedy answers to held-out questions are 7 at the end, few were at the start.
+   */
+  @Test
+  void aPolicyRewardedForOneFixedAnswerLearnsIt(@TempDir Path dir) throws Exception {
+    io.llmforge.trainer.judge.JudgeServer.Rule sevens = (question, a, b) -> {
+      boolean aSeven = a.strip().equals("7");
+      boolean bSeven = b.strip().equals("7");
+      return aSeven == bSeven ? "[[C]]" : aSeven ? "[[A]]" : "[[B]]";
+    };
+    List<Prompt> heldOut = VerifiableTasks.draw(VerifiableTasks.Kind.ADDITION, 40, 1, 99).stream().map(Prompt::of)
+        .toList();
+    ChatTemplate template = TestTokenizers.template();
+    double before = sevens(SftMerge.load(sft, QUIET), template, heldOut);
+    try (io.llmforge.trainer.judge.JudgeServer server = new io.llmforge.trainer.judge.JudgeServer(sevens)) {
+      List<String> o = new ArrayList<>(List.of(judgeAt(server)));
+      o.addAll(List.of("grpo.steps=30", "grpo.prompts-per-step=8", "grpo.group-size=8", "grpo.beta=0",
+          "grpo.eval-interval=30", "grpo.checkpoint-interval=30", "grpo.optimizer.learning-rate=2e-3",
+          "grpo.optimizer.min-learning-rate=2e-3"));
+      GrpoTraining.run(SftFixtures.spark(), settings(dir.resolve("grpo"), o.toArray(String[]::new)), QUIET);
+    }
+    double after = sevens(SftMerge.load(dir.resolve("grpo"), QUIET), template, heldOut);
+    assertTrue(before < 0.3 && after >= 0.9, "share of greedy answers that are 7: " + before + " -> " + after);
+  }
+
+  /** The share of {@code prompts} the model answers greedily with exactly 7. */
+  static double sevens(GptEngine model, ChatTemplate template, List<Prompt> prompts) {
+    io.llmforge.trainer.generate.Generator greedy = new io.llmforge.trainer.generate.Generator(model,
+        io.llmforge.trainer.generate.Sampler.greedy(), 1);
+    List<int[]> ids = prompts.stream().map(p -> OnlineTraining.prompt(template, p)).toList();
+    List<int[]> rows = greedy.generate(ids, 4, template.stopIds());
+    int n = 0;
+    for (int i = 0; i < rows.size(); i++) {
+      n += template.answer(rows.get(i), ids.get(i).length).strip().equals("7") ? 1 : 0;
+    }
+    return (double) n / prompts.size();
+  }
+
   static List<Object> losses(Path run) {
     return new MetricsLog(run.resolve(MetricsLog.FILE)).read().stream().filter(l -> l.containsKey("loss"))
         .map(l -> l.get("step") + ":" + l.get("loss") + ":" + l.get("reward")).map(Object.class::cast).toList();

@@ -249,6 +249,42 @@ class PpoTest {
         + "state from the checkpoint) samples and learns what the straight one did");
   }
 
+  /**
+   * In the critic's warm-up rounds the value head alone learns: after them every GPT tensor is still exactly the SFT
+   * model's and the head has moved from its initial value; the first round after the warm-up moves the policy.
+   */
+  @Test
+  void duringTheCriticsWarmUpOnlyTheValueHeadLearns(@TempDir Path dir) {
+    Path out = dir.resolve("warm");
+    PpoTraining.run(SftFixtures.spark(), settings(out, "ppo.steps=3", "ppo.critic-warmup-rounds=2",
+        "ppo.checkpoint-interval=1", "ppo.keep-last=5"), QUIET);
+    Path base = Checkpoint.resolve(sft, QUIET);
+    GptConfig config = Checkpoint.readConfig(base);
+    GptEngine start = new GptEngine(config, DataType.FLOAT, LoraSettings.NONE,
+        name -> true, List.of(ValueHead.HEAD));
+    Checkpoint.loadWeights(base, start); // the GPT's tensors; the head keeps its initial value
+    GptEngine warmed = new GptEngine(config, DataType.FLOAT, LoraSettings.NONE,
+        name -> true, List.of(ValueHead.HEAD));
+    Checkpoint.loadWeights(out.resolve(Checkpoint.folderName(4)), warmed); // two rounds of two epochs
+    GptEngine after = new GptEngine(config, DataType.FLOAT, LoraSettings.NONE,
+        name -> true, List.of(ValueHead.HEAD));
+    Checkpoint.loadWeights(out.resolve(Checkpoint.folderName(6)), after);
+    boolean policyMoved = false;
+    for (String name : start.parameters().names()) {
+      INDArray a = start.parameters().value(name);
+      INDArray b = warmed.parameters().value(name);
+      if (name.startsWith(ValueHead.HEAD + ".")) {
+        assertTrue(!a.equals(b), "the value head learns in the warm-up");
+      } else {
+        assertEquals(a, b, name + " stays the SFT model's in the warm-up");
+        policyMoved |= !b.equals(after.parameters().value(name));
+      }
+    }
+    assertTrue(policyMoved, "the round after the warm-up trains the policy");
+    assertTrue(new MetricsLog(out.resolve(MetricsLog.FILE)).read().stream()
+        .anyMatch(l -> ((Number) l.getOrDefault("critic_warmup", -1)).intValue() == 1), "logged as critic_warmup");
+  }
+
   private static double objective(AnswerLogProbs logps, ValueHead critic, List<int[]> rows, int[] prompts,
       double[][] wLogp, double[][] wValue) {
     logps.forward(rows, prompts);
