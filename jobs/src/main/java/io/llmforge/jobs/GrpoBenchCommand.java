@@ -124,6 +124,7 @@ final class GrpoBenchCommand implements Callable<Integer> {
       System.out.println();
     }
     for (String[] row : new String[][] {{"sampling tokens/s (answers, KV cache)", "sampling_tokens_per_second"},
+        {"sampling tokens/s (prompts' prefill too)", "sampling_tokens_per_second_with_prompts"},
         {"update tokens/s (rows x inner steps)", "update_tokens_per_second"}, {"seconds sampling", "seconds_sampling"},
         {"seconds rewarding", "seconds_rewards"}, {"seconds updating", "seconds_update"},
         {"seconds evaluating", "seconds_eval"}}) {

@@ -266,6 +266,7 @@ final class OnlineTraining {
         long roundTokens = Math.round(all[6]);
         tokens += roundTokens;
         time.sampledTokens += Math.round(all[5]);
+        time.rowTokens += roundTokens;
         time.updateTokens += roundTokens * s.innerSteps();
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("reward", meanReward);
@@ -322,6 +323,8 @@ final class OnlineTraining {
           .put("seconds_eval", time.eval)
           .put("sampled_tokens", time.sampledTokens)
           .put("sampling_tokens_per_second", time.sampling == 0 ? 0 : time.sampledTokens / time.sampling)
+          // every token through the model while sampling: the prompts' prefill too (short answers are mostly prefill)
+          .put("sampling_tokens_per_second_with_prompts", time.sampling == 0 ? 0 : time.rowTokens / time.sampling)
           .put("update_tokens_per_second", time.update == 0 ? 0 : time.updateTokens / time.update);
       if (!judged.isEmpty()) {
         stats.put("judge", s.judge().model()).put("judge_counters", judged);
@@ -479,13 +482,17 @@ final class OnlineTraining {
     return out;
   }
 
-  /** Where a run's time goes, in seconds, and the tokens sampled (answers) and updated on (rows x inner steps). */
+  /**
+   * Where a run's time goes, in seconds, and the tokens sampled (answers; rows: prompts and answers) and updated on
+   * (rows x inner steps).
+   */
   static final class Timings {
     double sampling;
     double rewards;
     double update;
     double eval;
     long sampledTokens;
+    long rowTokens;
     long updateTokens;
 
     Timings copy() {
@@ -495,6 +502,7 @@ final class OnlineTraining {
       t.update = update;
       t.eval = eval;
       t.sampledTokens = sampledTokens;
+      t.rowTokens = rowTokens;
       t.updateTokens = updateTokens;
       return t;
     }
@@ -507,6 +515,7 @@ final class OnlineTraining {
       t.update = update - before.update;
       t.eval = eval - before.eval;
       t.sampledTokens = sampledTokens - before.sampledTokens;
+      t.rowTokens = rowTokens - before.rowTokens;
       t.updateTokens = updateTokens - before.updateTokens;
       return t;
     }

@@ -381,7 +381,9 @@ class GrpoTest {
           "the policy is the SFT model at the start: every greedy answer is the anchor, a tie unasked");
       assertTrue(run.get("eval_accuracy") == null, "no answers to check: no accuracy");
       assertTrue(run.get("eval_stop_rate") != null && run.get("sampling_tokens_per_second") != null
-          && run.get("update_tokens_per_second") != null, run.toJson());
+          && run.get("update_tokens_per_second") != null
+          && run.number("sampling_tokens_per_second_with_prompts") > run.number("sampling_tokens_per_second"),
+          run.toJson());
       @SuppressWarnings("unchecked")
       Map<String, Object> counters = (Map<String, Object>) run.get("judge_counters");
       assertEquals(server.verdicts.get(), ((Number) counters.get("sent")).intValue(),
