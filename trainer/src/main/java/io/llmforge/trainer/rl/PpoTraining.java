@@ -13,11 +13,12 @@ import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The {@code ppo} job: proximal policy optimisation of an SFT model on verifiable tasks, RLHF-style (Ouyang et al.
- * 2022; TRL's PPOTrainer), with the rollouts, evaluation and run plumbing of {@link OnlineTraining}. Each round: one
- * pass over the samples gives the rollout policy's log-probs and values ({@link ValueHead} on the policy's backbone)
- * and the frozen SFT model's log-probs; per-token rewards are {@code -beta (logp_old - logp_ref)} plus the answer's
- * score ({@link Rewards}: the checker, a reward model or a judge) on the last token ({@link PpoLoss#rewards}); GAE (gamma, lambda) gives advantages (whitened over the round)
+ * The {@code ppo} job: proximal policy optimisation of an SFT model on verifiable tasks or the user's prompts,
+ * RLHF-style (Ouyang et al. 2022; TRL's PPOTrainer), with the rollouts, evaluation and run plumbing of
+ * {@link OnlineTraining}. Each round: one pass over the samples gives the rollout policy's log-probs and values
+ * ({@link ValueHead} on the policy's backbone) and the frozen SFT model's log-probs; per-token rewards are
+ * {@code -beta (logp_old - logp_ref)} plus the answer's score ({@link Rewards}: the checker, a reward model or a
+ * judge) on the last token ({@link PpoLoss#rewards}); GAE (gamma, lambda) gives advantages (whitened over the round)
  * and returns; then {@code inner-steps} epochs of the clipped policy loss plus {@code value-coef} x the clipped value
  * loss; in the first {@code critic-warmup-rounds} rounds the value head alone learns. Logged besides the shared
  * metrics: kl (the rollout's mean per-token log-ratio to the reference), clip_ratio, value_loss, value_clip_ratio,
