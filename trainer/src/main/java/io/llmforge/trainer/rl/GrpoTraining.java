@@ -12,8 +12,9 @@ import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The {@code grpo} job: group relative policy optimisation of an SFT model on verifiable tasks. Each round (sampling,
- * rewards, evaluation and the rest in {@link OnlineTraining}) samples {@code group-size} answers per prompt,
+ * The {@code grpo} job: group relative policy optimisation of an SFT model on verifiable tasks or the user's
+ * prompts. Each round (sampling, rewards, evaluation and the rest in {@link OnlineTraining}) samples
+ * {@code group-size} answers per prompt,
  * normalises rewards within each prompt's group into advantages, takes the policy's log-probs at sampling time as
  * the old policy and the frozen SFT model's as the reference, then runs {@code inner-steps} optimiser steps of
  * {@link GrpoLoss} (clipped ratio, k3 KL with weight beta) on the round's answers. Logged per round, besides the
