@@ -34,8 +34,8 @@ import picocli.CommandLine.Option;
  * updates (conf/bench-grpo.conf). Needs no external data: the tasks are the project's own.
  */
 @Command(name = "grpo", mixinStandardHelpOptions = true,
-    description = "GRPO on a verifiable task (multi-digit addition): SFT on worked tasks, then RL; held-out greedy "
-        + "accuracy before/after, reward and KL curves; table + JSON.")
+    description = "GRPO and PPO on a verifiable task (one-digit addition by default): SFT on worked tasks, then "
+        + "RL; held-out greedy accuracy before/after, KL, answer length, sampling and update tokens/s; table + JSON.")
 final class GrpoBenchCommand implements Callable<Integer> {
   static final List<String> SECTIONS = List.of("bench-grpo", "sft-prepare", "sft", "grpo", "ppo");
 
