@@ -170,7 +170,8 @@ public final class RewardVersions {
     }
   }
 
-  static void writeAtomically(Path target, String content) {
+  /** {@code content} (UTF-8) into {@code target} through a temporary file and an atomic rename. */
+  public static void writeAtomically(Path target, String content) {
     try {
       Files.createDirectories(target.getParent());
       Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid());

@@ -114,7 +114,7 @@ final class OnlineTraining {
     }
     if (fromFiles != null) {
       stats.put("prompt_rows", fromFiles.rows())
-          .put("prompts_train", ((PromptSet.Fixed) prompts).train().size())
+          .put("prompts_train", fromFiles.prompts().train().size())
           .put("prompts_held_out", prompts.heldOut().size())
           .put("prompt_duplicates", fromFiles.duplicates())
           .put("prompt_rejects", fromFiles.rejects());
@@ -137,7 +137,7 @@ final class OnlineTraining {
     long rejected = loaded.rejects().values().stream().mapToLong(Long::longValue).sum();
     console.printf(Locale.ROOT, "%s: %,d prompt rows from %s: %,d distinct prompts train, %,d held out; %,d "
         + "repeated; %,d rejected%s%n", job, loaded.rows(), String.join(", ", s.prompts().input()),
-        ((PromptSet.Fixed) loaded.prompts()).train().size(), loaded.prompts().heldOut().size(), loaded.duplicates(),
+        loaded.prompts().train().size(), loaded.prompts().heldOut().size(), loaded.duplicates(),
         rejected, rejected == 0 ? "" : " " + loaded.rejects() + " (kept with reasons in " + Path.of(s.output())
             .resolve(PromptFiles.REJECTS) + ")");
     return loaded;
@@ -249,11 +249,11 @@ final class OnlineTraining {
         long round = trainer.step() / s.innerSteps();
         List<Prompt> drawn = prompts.draw(s.promptsPerStep(), mix(s.seed(), round, group.rank()));
         sampler.reseed(mix(s.seed() + 1, round, group.rank()));
-        Timings before = time.copy();
-        List<Sample> samples = sample(sampler, template, drawn, s, rewarder, time);
+        Timings spent = new Timings();
+        List<Sample> samples = sample(sampler, template, drawn, s, rewarder, spent);
         long u0 = System.nanoTime();
         RoundResult result = update.optimise(samples, context);
-        time.update += (System.nanoTime() - u0) / 1e9;
+        spent.update = (System.nanoTime() - u0) / 1e9;
         lastLoss = result.step().loss();
         double[] rewards = samples.stream().mapToDouble(Sample::reward).toArray();
         double[] stats = new double[] {samples.size(), Arrays.stream(rewards).sum(),
@@ -265,9 +265,10 @@ final class OnlineTraining {
         double meanReward = all[1] / n;
         long roundTokens = Math.round(all[6]);
         tokens += roundTokens;
-        time.sampledTokens += Math.round(all[5]);
-        time.rowTokens += roundTokens;
-        time.updateTokens += roundTokens * s.innerSteps();
+        spent.sampledTokens = Math.round(all[5]);
+        spent.rowTokens = roundTokens;
+        spent.updateTokens = roundTokens * s.innerSteps();
+        time.add(spent);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("reward", meanReward);
         extra.put("reward_std", Math.sqrt(Math.max(0, all[2] / n - meanReward * meanReward)));
@@ -277,7 +278,6 @@ final class OnlineTraining {
         extra.put("stop_rate", all[4] / n);
         extra.put("completion_length", all[5] / n);
         extra.putAll(result.metrics());
-        Timings spent = time.since(before);
         extra.put("time/sampling", spent.sampling);
         extra.put("time/rewards", spent.rewards);
         extra.put("time/update", spent.update);
@@ -495,29 +495,14 @@ final class OnlineTraining {
     long rowTokens;
     long updateTokens;
 
-    Timings copy() {
-      Timings t = new Timings();
-      t.sampling = sampling;
-      t.rewards = rewards;
-      t.update = update;
-      t.eval = eval;
-      t.sampledTokens = sampledTokens;
-      t.rowTokens = rowTokens;
-      t.updateTokens = updateTokens;
-      return t;
-    }
-
-    /** What was spent since {@code before}. */
-    Timings since(Timings before) {
-      Timings t = new Timings();
-      t.sampling = sampling - before.sampling;
-      t.rewards = rewards - before.rewards;
-      t.update = update - before.update;
-      t.eval = eval - before.eval;
-      t.sampledTokens = sampledTokens - before.sampledTokens;
-      t.rowTokens = rowTokens - before.rowTokens;
-      t.updateTokens = updateTokens - before.updateTokens;
-      return t;
+    void add(Timings round) {
+      sampling += round.sampling;
+      rewards += round.rewards;
+      update += round.update;
+      eval += round.eval;
+      sampledTokens += round.sampledTokens;
+      rowTokens += round.rowTokens;
+      updateTokens += round.updateTokens;
     }
   }
 

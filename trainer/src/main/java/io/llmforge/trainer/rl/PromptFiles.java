@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmforge.pipeline.config.ConfigError;
 import io.llmforge.pipeline.config.ConfigReader;
 import io.llmforge.pipeline.tokenizer.Sha256;
+import io.llmforge.trainer.reward.RewardVersions;
 import io.llmforge.trainer.sft.BadConversation;
 import io.llmforge.trainer.sft.ConversationFormat;
 import io.llmforge.trainer.sft.InputRows;
@@ -11,11 +12,7 @@ import io.llmforge.trainer.sft.Message;
 import io.llmforge.trainer.sft.RawRow;
 import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -62,8 +59,14 @@ public final class PromptFiles {
   public record Rejected(RawRow row, String reason, String detail) {}
 
   /** What reading gave: the prompt set and the accounting of every row. */
-  public record Loaded(PromptSet prompts, long rows, long duplicates, Map<String, Long> rejects,
-      List<Rejected> rejected) {}
+  public record Loaded(PromptSet.Fixed prompts, long rows, long duplicates, List<Rejected> rejected) {
+    /** Rejected rows per reason, in the order the reasons first came up. */
+    public Map<String, Long> rejects() {
+      Map<String, Long> out = new LinkedHashMap<>();
+      rejected.forEach(r -> out.merge(r.reason(), 1L, Long::sum));
+      return out;
+    }
+  }
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -87,32 +90,14 @@ public final class PromptFiles {
       String describe, String section) {
     Set<List<Message>> unique = new LinkedHashSet<>();
     List<Rejected> rejected = new ArrayList<>();
-    Map<String, Long> rejects = new LinkedHashMap<>();
     long duplicates = 0;
     for (RawRow raw : rows) {
-      List<Message> prompt;
       try {
-        if (raw.reason() != null) {
-          throw new BadConversation(raw.reason(), raw.detail());
-        }
-        prompt = settings.format().parsePrompt(JSON.readTree(raw.json()));
-        int ids = length.applyAsInt(prompt);
-        if (ids > room) {
-          throw new BadConversation(BadConversation.TOO_LONG, "the prompt's " + ids + " ids leave less than "
-              + "max-new-tokens of the model's block (at most " + room + ")");
+        if (!unique.add(prompt(raw, settings.format(), length, room))) {
+          duplicates++;
         }
       } catch (BadConversation e) {
         rejected.add(new Rejected(raw, e.reason(), e.getMessage()));
-        rejects.merge(e.reason(), 1L, Long::sum);
-        continue;
-      } catch (IOException e) {
-        String detail = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-        rejected.add(new Rejected(raw, BadConversation.INVALID_JSON, detail));
-        rejects.merge(BadConversation.INVALID_JSON, 1L, Long::sum);
-        continue;
-      }
-      if (!unique.add(prompt)) {
-        duplicates++;
       }
     }
     List<List<Message>> byHash = new ArrayList<>(unique);
@@ -120,8 +105,7 @@ public final class PromptFiles {
     if (byHash.size() <= settings.evalPrompts()) {
       throw new ConfigError(section + ".eval-prompts: holding out " + settings.evalPrompts()
           + " of the " + byHash.size() + " usable prompts of " + describe + " leaves none to train on ("
-          + rows.size() + " rows, " + (rows.size() - rejected.size() - duplicates) + " distinct prompts, "
-          + rejected.size() + " rejected " + rejects + ")");
+          + rows.size() + " rows, " + duplicates + " repeats, " + rejected.size() + " rejected)");
     }
     Set<List<Message>> heldOut = new LinkedHashSet<>(byHash.subList(0, settings.evalPrompts()));
     List<Prompt> train = new ArrayList<>();
@@ -130,9 +114,30 @@ public final class PromptFiles {
         train.add(new Prompt(p, null));
       }
     }
-    PromptSet set = PromptSet.fixed(train, heldOut.stream().map(p -> new Prompt(p, null)).toList(),
+    PromptSet.Fixed set = PromptSet.fixed(train, heldOut.stream().map(p -> new Prompt(p, null)).toList(),
         "prompts from " + describe);
-    return new Loaded(set, rows.size(), duplicates, rejects, rejected);
+    return new Loaded(set, rows.size(), duplicates, rejected);
+  }
+
+  /** The prompt of one row, or why it gives none. */
+  private static List<Message> prompt(RawRow raw, ConversationFormat format, ToIntFunction<List<Message>> length,
+      int room) throws BadConversation {
+    if (raw.reason() != null) {
+      throw new BadConversation(raw.reason(), raw.detail());
+    }
+    List<Message> prompt;
+    try {
+      prompt = format.parsePrompt(JSON.readTree(raw.json()));
+    } catch (IOException e) {
+      throw new BadConversation(BadConversation.INVALID_JSON, String.valueOf(e.getMessage()).lines().findFirst()
+          .orElse(""));
+    }
+    int ids = length.applyAsInt(prompt);
+    if (ids > room) {
+      throw new BadConversation(BadConversation.TOO_LONG, "the prompt's " + ids + " ids leave less than "
+          + "max-new-tokens of the model's block (at most " + room + ")");
+    }
+    return prompt;
   }
 
   /** The rejected rows as JSON Lines (id, source, reason, detail, raw), written atomically. */
@@ -142,13 +147,7 @@ public final class PromptFiles {
       out.append(JSON.createObjectNode().put("id", r.row().id()).put("source", r.row().source())
           .put("reason", r.reason()).put("detail", r.detail()).put("raw", r.row().json())).append('\n');
     }
-    try {
-      Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-      Files.writeString(tmp, out, StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    RewardVersions.writeAtomically(file, out.toString());
   }
 
   private static String sha256(List<Message> prompt) {

@@ -34,7 +34,7 @@ public interface PromptSet extends Serializable {
   }
 
   /** A fixed set: rounds draw from {@code train} with replacement. */
-  static PromptSet fixed(List<Prompt> train, List<Prompt> heldOut, String describe) {
+  static Fixed fixed(List<Prompt> train, List<Prompt> heldOut, String describe) {
     if (train.isEmpty() || heldOut.isEmpty()) {
       throw new IllegalArgumentException("a prompt set needs training and held-out prompts: " + train.size()
           + " and " + heldOut.size());
