@@ -104,6 +104,12 @@ final class DpoBenchCommand implements Callable<Integer> {
         d.number("val_accuracy_at_start"), d.number("val_accuracy"));
     System.out.printf(Locale.ROOT, "%-34s %10.3f %10.3f%n", "mean margin beta*h", d.number("val_margin_at_start"),
         d.number("val_margin"));
+    if (d.get("best_step") != null) {
+      System.out.printf(Locale.ROOT, "%-34s %10s %10.3f%n", "  at the validation-chosen step " + d.get("best_step"),
+          "", d.number("val_accuracy_at_best"));
+      System.out.printf(Locale.ROOT, "%-34s %10s %10.3f%n", "  validation " + d.get("best_metric") + " there ("
+          + d.get("validation_pairs") + ")", "", d.number("validation_" + d.get("best_metric") + "_best"));
+    }
     Map<String, Object> startLine = curve.isEmpty() ? Map.of() : curve.get(0);
     System.out.printf(Locale.ROOT, "%-34s %10s %10.2f%n", "logps chosen (held-out, end)", "",
         d.number("val_logps_chosen"));

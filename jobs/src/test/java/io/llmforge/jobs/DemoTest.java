@@ -102,6 +102,9 @@ class DemoTest {
     assertEquals(0.5, ((Number) dpo.get("val_accuracy_at_start")).doubleValue(), 1e-9, dpo.toString());
     assertTrue(((Number) dpo.get("val_accuracy")).doubleValue() >= 0.9, "DPO learns the planted preference: " + dpo);
     assertTrue(dpo.get("base").toString().startsWith(dir.resolve("sft").toString()), "DPO starts from the SFT model");
+    assertTrue(((Number) dpo.get("validation_pairs")).intValue() > 0, "a validation split chose the checkpoint: " + dpo);
+    assertTrue(Checkpoint.latestGood(dir.resolve("dpo/best"), System.err).isPresent(), "dpo/best holds it");
+    assertTrue(((Number) dpo.get("val_accuracy_at_best")).doubleValue() >= 0.9, "the chosen checkpoint: " + dpo);
     Map<String, Object> kto = JobStats.parse(Files.readString(dir.resolve("kto/stats.json")));
     assertEquals(0.5, ((Number) kto.get("val_accuracy_at_start")).doubleValue(), 1e-9, kto.toString());
     assertTrue(((Number) kto.get("val_auc")).doubleValue() >= 0.9, "KTO learns the planted preference from thumbs "

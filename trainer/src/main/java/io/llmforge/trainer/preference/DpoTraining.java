@@ -90,6 +90,11 @@ public final class DpoTraining extends OfflineTraining<Pair> {
   }
 
   @Override
+  int[] promptIds(Pair e) {
+    return Arrays.copyOf(e.chosen(), e.promptTokens());
+  }
+
+  @Override
   List<Pair> load(Configuration conf, PreferenceManifest manifest, String split, int maxIds) {
     return PreferencePairs.load(conf, run.data(), manifest, split);
   }

@@ -91,6 +91,11 @@ public final class KtoTraining extends OfflineTraining<Example> {
   }
 
   @Override
+  int[] promptIds(Example e) {
+    return Arrays.copyOf(e.tokens(), e.promptTokens());
+  }
+
+  @Override
   List<Example> load(Configuration conf, PreferenceManifest manifest, String split, int maxIds) {
     return KtoExamples.load(conf, run.data(), manifest, split, s.pairs(), maxIds, run.seed());
   }

@@ -12,6 +12,10 @@ import java.io.Serializable;
  * @param data a pref-prepare output rendered for {@code base}
  * @param base the SFT model: the policy starts from it and it is the frozen reference
  * @param beta the leash: the implicit reward of an answer is beta x log(pi / ref)
+ * @param validationFraction share of the training prompts kept apart (by hash) to choose the best checkpoint on, so
+ *     the held-out split stays a test set nothing was tuned on; 0: none
+ * @param bestMetric the validation figure that picks the best checkpoint: {@code accuracy} (higher wins) or
+ *     {@code loss} (lower wins)
  */
 public record OfflineSettings(
     String data,
@@ -28,6 +32,8 @@ public record OfflineSettings(
     boolean decayOverRun,
     LoraSettings lora,
     double beta,
+    double validationFraction,
+    String bestMetric,
     int evalInterval,
     int checkpointInterval,
     int keepLast,
@@ -53,6 +59,8 @@ public record OfflineSettings(
         c.at("optimizer").intIn("decay-steps", 0, Integer.MAX_VALUE) == 0,
         LoraSettings.from(c.at("lora")),
         c.doubleIn("beta", 1e-6, 1e6),
+        c.doubleIn("validation-fraction", 0, 0.9),
+        bestMetric(c),
         c.intIn("eval-interval", 1, Integer.MAX_VALUE),
         c.intIn("checkpoint-interval", 1, Integer.MAX_VALUE),
         c.intIn("keep-last", 1, 1000),
@@ -60,6 +68,19 @@ public record OfflineSettings(
         c.doubleIn("peak-tflops", 0, 1e6),
         c.at("distributed").intIn("workers", 0, 4096),
         c.at("distributed").intIn("exchange-timeout-seconds", 1, 7 * 24 * 3600));
+  }
+
+  private static String bestMetric(ConfigReader c) {
+    String metric = c.string("best-metric");
+    if (!metric.equals("accuracy") && !metric.equals("loss")) {
+      throw c.error("best-metric", "is '" + metric + "', must be accuracy or loss");
+    }
+    return metric;
+  }
+
+  /** Whether validation figure {@code value} beats {@code best} (NaN: nothing yet). */
+  public boolean better(double value, double best) {
+    return Double.isNaN(best) || (bestMetric.equals("loss") ? value < best : value > best);
   }
 
   /** Optimiser steps for {@code examples} training examples (pairs for DPO): max-steps, else epochs' worth. */

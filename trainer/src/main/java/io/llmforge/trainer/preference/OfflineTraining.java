@@ -1,5 +1,7 @@
 package io.llmforge.trainer.preference;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmforge.pipeline.spark.JobStats;
 import io.llmforge.pipeline.spark.SerializableHadoopConf;
 import io.llmforge.pipeline.tokenizer.ByteLevelBpe;
@@ -57,7 +59,27 @@ abstract class OfflineTraining<T> implements Serializable {
   private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
 
   /** Held-out loss and named figures (accuracy, margin, ...), in the order they are reported. */
-  record Evaluation(double loss, Map<String, Double> figures) {}
+  record Evaluation(double loss, Map<String, Double> figures) {
+
+    /** The figure {@code best-metric} names. */
+    double get(String metric) {
+      return metric.equals("loss") ? loss : figures.getOrDefault(metric, Double.NaN);
+    }
+  }
+
+  /** The training examples apart from the validation split carved out of them. */
+  record Split<T>(List<T> train, List<T> validation) {}
+
+  /**
+   * The checkpoint the validation split liked best: its step, its validation figure and the held-out figures of that
+   * step (reported, never used to choose). Kept in {@code <output>/best.json} next to the checkpoint in {@code best/}.
+   */
+  record Best(long step, double value, Evaluation heldOut) {}
+
+  /** Where the best checkpoint (a one-checkpoint run folder) and its record live in the output. */
+  static final String BEST = "best";
+  static final String BEST_FILE = "best.json";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   final OfflineSettings run;
 
@@ -72,6 +94,9 @@ abstract class OfflineTraining<T> implements Serializable {
   abstract String unit();
 
   abstract RowLayout<T> layout();
+
+  /** The example's prompt ids: the validation split is drawn by prompt, so no prompt trains and validates. */
+  abstract int[] promptIds(T example);
 
   /** The examples of split {@code split} (TRAIN or VAL) of the data, rows of at most {@code maxIds} ids. */
   abstract List<T> load(Configuration conf, PreferenceManifest manifest, String split, int maxIds);
@@ -124,7 +149,7 @@ abstract class OfflineTraining<T> implements Serializable {
     List<T> val = load(hadoop, manifest, PreferencePrepareJob.VAL, maxIds);
     check(train);
     check(val);
-    int steps = run.steps(train.size());
+    int steps = run.steps(split(train).train().size());
     Path out = Path.of(run.output());
     Optional<JobStats> skipped = RunFolder.open(job(), out, run.overwrite(), run.resume(), steps, console);
     if (skipped.isPresent()) {
@@ -205,8 +230,10 @@ abstract class OfflineTraining<T> implements Serializable {
     ReferenceLogProbs reference = ReferenceLogProbs.read(out, ReferenceLogProbs.key(layout().name(), base, manifest))
         .orElseThrow(() -> new IllegalStateException(job() + ": " + out.resolve(ReferenceLogProbs.FILE)
             + " is missing"));
-    List<T> train = trainSet != null ? trainSet
-        : load(hadoop, manifest, PreferencePrepareJob.TRAIN, config.blockSize() + 1);
+    Split<T> split = split(trainSet != null ? trainSet
+        : load(hadoop, manifest, PreferencePrepareJob.TRAIN, config.blockSize() + 1));
+    List<T> train = split.train();
+    List<T> validation = split.validation();
     List<T> val = valSet != null ? valSet : load(hadoop, manifest, PreferencePrepareJob.VAL, config.blockSize() + 1);
     LoraSettings lora = run.lora();
     GptEngine policy = new GptEngine(config, DataType.FLOAT, lora, lora.enabled() ? name -> false : name -> true);
@@ -230,8 +257,9 @@ abstract class OfflineTraining<T> implements Serializable {
       console.println(job() + ": " + Backend.describe());
       console.printf(Locale.ROOT, "%s: policy and reference from %s, %s; %s: %,d of %,d parameters train; %s%n",
           job(), base, config, lora.enabled() ? "LoRA rank " + lora.rank() : "full", trainable, params, describe());
-      console.printf(Locale.ROOT, "%s: %d training and %d held-out %s, %d steps of %d %s%s%n", job(), train.size(),
-          val.size(), unit(), steps, (long) group.size() * run.batchSize() * run.optimizer().gradAccumSteps(), unit(),
+      console.printf(Locale.ROOT, "%s: %d training, %s%d held-out %s, %d steps of %d %s%s%n", job(), train.size(),
+          validation.isEmpty() ? "" : validation.size() + " validation (best " + run.bestMetric() + " picks the "
+              + "checkpoint), ", val.size(), unit(), steps, (long) group.size() * run.batchSize() * run.optimizer().gradAccumSteps(), unit(),
           group.size() > 1 ? ", " + group.size() + " data-parallel workers" : "");
       String about = describe(train);
       if (!about.isEmpty()) {
@@ -249,12 +277,15 @@ abstract class OfflineTraining<T> implements Serializable {
     Evaluation first = null;
     Evaluation last = null;
     double lastLoss = Double.NaN;
+    Best best = good.isPresent() ? readBest(out).orElse(null) : null;
     if (trainer.step() == 0) {
       first = last = evaluate(logps, val, reference, group);
       if (writer) {
         log.initialValidation(first.loss());
-        report(log, console, 0, first, val.size());
+        report(log, console, 0, "held-out", "eval/", first, val.size());
       }
+      best = validate(logps, validation, reference, group, log, console, best, first, policy, trainer,
+          new TrainerState(0, tokens, batches.cursor(), run.seed()));
     }
     while (trainer.step() < steps) {
       List<List<T>> micro = new ArrayList<>();
@@ -291,8 +322,10 @@ abstract class OfflineTraining<T> implements Serializable {
         last = evaluate(logps, val, reference, group);
         if (writer) {
           log.validation(step, last.loss(), "held-out " + job().toUpperCase(Locale.ROOT) + " loss");
-          report(log, console, step, last, val.size());
+          report(log, console, step, "held-out", "eval/", last, val.size());
         }
+        best = validate(logps, validation, reference, group, log, console, best, last, policy, trainer,
+            new TrainerState(step, tokens, batches.cursor(), run.seed()));
       }
       if (writer && (step % run.checkpointInterval() == 0 || step == steps)) {
         Checkpoint.save(out, policy, trainer.optimizer(), new TrainerState(step, tokens, batches.cursor(),
@@ -304,6 +337,11 @@ abstract class OfflineTraining<T> implements Serializable {
     }
     if (writer) {
       log.finish();
+      if (best != null) {
+        console.printf(Locale.ROOT, "%s: best checkpoint by validation %s: step %d (%.4g); held-out accuracy there "
+            + "%.4g -> %s%n", job(), run.bestMetric(), best.step(), best.value(), best.heldOut().get("accuracy"),
+            out.resolve(BEST));
+      }
     }
     JobStats stats = new JobStats()
         .put("output", out.toString())
@@ -324,16 +362,128 @@ abstract class OfflineTraining<T> implements Serializable {
     describe(stats);
     stats.put("val_loss", last.loss());
     last.figures().forEach((name, value) -> stats.put("val_" + name, value));
+    stats.put("validation_" + unit(), validation.size());
+    if (best != null) {
+      Best b = best;
+      stats.put("best_metric", run.bestMetric()).put("best_step", b.step())
+          .put("validation_" + run.bestMetric() + "_best", b.value())
+          .put("best_checkpoint", out.resolve(BEST).toString())
+          .put("val_loss_at_best", b.heldOut().loss());
+      b.heldOut().figures().forEach((name, value) -> stats.put("val_" + name + "_at_best", value));
+    }
     return stats;
   }
 
+  /**
+   * {@code validation-fraction} of the training prompts, chosen by the sha256 of their ids (so the split depends on
+   * neither file order nor seed), apart from the rest. Fails, naming the key, when the fraction leaves either side
+   * empty.
+   */
+  final Split<T> split(List<T> all) {
+    if (run.validationFraction() == 0) {
+      return new Split<>(all, List.of());
+    }
+    List<T> train = new ArrayList<>();
+    List<T> validation = new ArrayList<>();
+    for (T e : all) {
+      (inValidation(promptIds(e), run.validationFraction()) ? validation : train).add(e);
+    }
+    if (validation.isEmpty() || train.isEmpty()) {
+      throw new IllegalStateException(job() + ".validation-fraction = " + run.validationFraction() + " leaves "
+          + train.size() + " training and " + validation.size() + " validation " + unit() + " of " + all.size());
+    }
+    return new Split<>(train, validation);
+  }
+
+  /** Whether a prompt falls in the validation share: its ids' sha256, read as a fraction of 2^64. */
+  static boolean inValidation(int[] promptIds, double fraction) {
+    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(4 * promptIds.length);
+    bytes.asIntBuffer().put(promptIds);
+    byte[] digest;
+    try {
+      digest = java.security.MessageDigest.getInstance("SHA-256").digest(bytes.array());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    long head = java.nio.ByteBuffer.wrap(digest).getLong();
+    double u = (head >>> 11) * 0x1.0p-53; // the top 53 bits, uniform in [0, 1)
+    return u < fraction;
+  }
+
+  /**
+   * Evaluates the validation split (when there is one), reports it under {@code validation/} and, when it beats
+   * {@code best}, copies the policy to {@code <output>/best/} and records the step with {@code heldOut}'s figures.
+   */
+  private Best validate(AnswerLogProbs logps, List<T> validation, ReferenceLogProbs reference, WorkerGroup group,
+      TrainingLog log, PrintStream console, Best best, Evaluation heldOut, GptEngine policy, Trainer trainer,
+      TrainerState state) {
+    if (validation.isEmpty()) {
+      return best;
+    }
+    Evaluation v = evaluate(logps, validation, reference, group);
+    boolean writer = group.rank() == 0;
+    if (writer) {
+      report(log, console, state.step(), "validation", "validation/", v, validation.size());
+    }
+    double value = v.get(run.bestMetric());
+    if (!run.better(value, best == null ? Double.NaN : best.value())) {
+      return best;
+    }
+    Best now = new Best(state.step(), value, heldOut);
+    if (writer) {
+      Path out = Path.of(run.output());
+      Checkpoint.save(out.resolve(BEST), policy, trainer.optimizer(), state, out.resolve(Checkpoint.TOKENIZER), 1);
+      writeBest(out, now);
+    }
+    return now;
+  }
+
+  private void writeBest(Path out, Best best) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("step", best.step());
+    json.put("metric", run.bestMetric());
+    json.put("value", best.value());
+    json.put("held_out_loss", best.heldOut().loss());
+    json.put("held_out", best.heldOut().figures());
+    try {
+      io.llmforge.trainer.reward.RewardVersions.writeAtomically(out.resolve(BEST_FILE),
+          JSON.writeValueAsString(json));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The best checkpoint's record of a resumed run; empty when there is none or it cannot be read (re-found then). */
+  private Optional<Best> readBest(Path out) {
+    Path file = out.resolve(BEST_FILE);
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    try {
+      JsonNode n = JSON.readTree(file.toFile());
+      Map<String, Double> figures = new LinkedHashMap<>();
+      n.get("held_out").fields().forEachRemaining(f -> figures.put(f.getKey(),
+          f.getValue().isNumber() ? f.getValue().asDouble() : Double.NaN));
+      return Optional.of(new Best(n.get("step").asLong(), n.get("value").asDouble(),
+          new Evaluation(n.get("held_out_loss").asDouble(), figures)));
+    } catch (IOException | RuntimeException e) {
+      System.err.println(job() + ": ignoring unreadable " + file + " (" + e.getMessage() + "); the best checkpoint "
+          + "is chosen again from here on");
+      return Optional.empty();
+    }
+  }
+
   /** The held-out figures on the console and in metrics.jsonl ({@code eval/<figure>}, as TRL's eval logs). */
-  private void report(TrainingLog log, PrintStream console, long step, Evaluation e, int examples) {
+  private void report(TrainingLog log, PrintStream console, long step, String split, String prefix, Evaluation e,
+      int examples) {
     Map<String, Object> figures = new LinkedHashMap<>();
     figures.put("step", step);
-    e.figures().forEach((name, value) -> figures.put("eval/" + name, Double.isFinite(value) ? value : null));
+    if (!prefix.equals("eval/")) { // the held-out loss is in the log's own validation line
+      figures.put(prefix + "loss", Double.isFinite(e.loss()) ? e.loss() : null);
+    }
+    e.figures().forEach((name, value) -> figures.put(prefix + name, Double.isFinite(value) ? value : null));
     log.metrics().append(figures);
-    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s: step %d held-out", job(), step));
+    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s: step %d %s", job(), step, split));
     String sep = " ";
     for (Map.Entry<String, Double> f : e.figures().entrySet()) {
       line.append(sep).append(f.getKey().replace('_', ' ')).append(' ')

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.llmforge.pipeline.config.ConfigError;
 import io.llmforge.pipeline.config.JobConfig;
 import io.llmforge.pipeline.spark.JobStats;
 import io.llmforge.trainer.checkpoint.Checkpoint;
@@ -147,6 +148,55 @@ class DpoTest {
         settings(dir.resolve("dpo"), "dpo.base=\"" + other + "\""), QUIET));
     assertTrue(e.getMessage().contains("another tokenizer"), e.getMessage());
     assertTrue(!Files.exists(dir.resolve("dpo")), "nothing was written");
+  }
+
+  /**
+   * With a validation split the best checkpoint is the one the validation split liked best (first of equals), it is
+   * copied to best/, the held-out figures reported for it are that step's, and a resumed run picks the same one.
+   */
+  @Test
+  void aValidationSplitPicksTheBestCheckpointAndAResumedRunPicksTheSame(@TempDir Path dir) {
+    String[] run = {"dpo.max-steps=30", "dpo.optimizer.decay-steps=30", "dpo.validation-fraction=0.25"};
+    Path out = dir.resolve("straight");
+    JobStats stats = DpoTraining.run(SftFixtures.spark(), settings(out, run), QUIET);
+    int all = PreferencePairs.load(SftFixtures.spark().sparkContext().hadoopConfiguration(), data.toString(),
+        PreferenceManifest.read(SftFixtures.spark().sparkContext().hadoopConfiguration(), data.toString()),
+        PreferencePrepareJob.TRAIN).size();
+    int validation = ((Number) stats.get("validation_pairs")).intValue();
+    assertEquals(all, ((Number) stats.get("train_pairs")).intValue() + validation, "every training pair is used once");
+    assertTrue(validation > 0.1 * all && validation < 0.4 * all, validation + " of " + all);
+
+    List<Map<String, Object>> log = new MetricsLog(out.resolve(MetricsLog.FILE)).read();
+    long bestStep = -1;
+    double bestValue = Double.NaN;
+    for (Map<String, Object> l : log) {
+      if (l.containsKey("validation/accuracy")) {
+        double v = ((Number) l.get("validation/accuracy")).doubleValue();
+        if (Double.isNaN(bestValue) || v > bestValue) {
+          bestValue = v;
+          bestStep = ((Number) l.get("step")).longValue();
+        }
+      }
+    }
+    assertEquals(bestStep, ((Number) stats.get("best_step")).longValue(), stats.toJson());
+    assertEquals(bestValue, ((Number) stats.get("validation_accuracy_best")).doubleValue(), 1e-12);
+    long at = bestStep;
+    double heldOutThere = log.stream().filter(l -> l.containsKey("eval/accuracy")
+        && ((Number) l.get("step")).longValue() == at).mapToDouble(l -> ((Number) l.get("eval/accuracy"))
+        .doubleValue()).findFirst().orElseThrow();
+    assertEquals(heldOutThere, ((Number) stats.get("val_accuracy_at_best")).doubleValue(), 1e-12);
+    Path best = Checkpoint.latestGood(out.resolve(OfflineTraining.BEST), QUIET).orElseThrow();
+    assertEquals(bestStep, Checkpoint.readState(best).step(), "best/ holds the chosen step");
+
+    Path resumed = dir.resolve("resumed");
+    DpoTraining.run(SftFixtures.spark(), settings(resumed, concat(run, "dpo.max-steps=15")), QUIET);
+    JobStats again = DpoTraining.run(SftFixtures.spark(), settings(resumed, run), QUIET);
+    assertEquals(stats.get("best_step"), again.get("best_step"));
+    assertEquals(stats.get("validation_accuracy_best"), again.get("validation_accuracy_best"));
+    assertEquals(stats.get("val_accuracy_at_best"), again.get("val_accuracy_at_best"));
+
+    ConfigError e = assertThrows(ConfigError.class, () -> settings(dir.resolve("bad"), "dpo.best-metric=auc"));
+    assertTrue(e.getMessage().contains("dpo.best-metric"), e.getMessage());
   }
 
   static String[] concat(String[] a, String... b) {
