@@ -257,9 +257,11 @@ abstract class OfflineTraining<T> implements Serializable {
       console.println(job() + ": " + Backend.describe());
       console.printf(Locale.ROOT, "%s: policy and reference from %s, %s; %s: %,d of %,d parameters train; %s%n",
           job(), base, config, lora.enabled() ? "LoRA rank " + lora.rank() : "full", trainable, params, describe());
+      String validating = validation.isEmpty() ? ""
+          : validation.size() + " validation (best " + run.bestMetric() + " picks the checkpoint), ";
       console.printf(Locale.ROOT, "%s: %d training, %s%d held-out %s, %d steps of %d %s%s%n", job(), train.size(),
-          validation.isEmpty() ? "" : validation.size() + " validation (best " + run.bestMetric() + " picks the "
-              + "checkpoint), ", val.size(), unit(), steps, (long) group.size() * run.batchSize() * run.optimizer().gradAccumSteps(), unit(),
+          validating, val.size(), unit(), steps,
+          (long) group.size() * run.batchSize() * run.optimizer().gradAccumSteps(), unit(),
           group.size() > 1 ? ", " + group.size() + " data-parallel workers" : "");
       String about = describe(train);
       if (!about.isEmpty()) {
