@@ -59,6 +59,11 @@ final class PretrainBenchCommand implements Callable<Integer> {
   @Option(names = "--eval-iters", defaultValue = "20", description = "Random batches per loss estimate.")
   int evalIters;
 
+  @Option(names = "--seed", defaultValue = "1337",
+      description = "Seed of the initial weights and of the batch sampler, on both sides (default: ${DEFAULT-VALUE}). "
+          + "A 2000-step val loss differs by a few hundredths between seeds: compare several.")
+  long seed;
+
   @Option(names = "--python", paramLabel = "EXE", defaultValue = "/usr/bin/python3",
       description = "Python with torch (Debian: apt-get install python3-torch libopenblas0-pthread); \"\" skips it.")
   String python;
@@ -98,6 +103,8 @@ final class PretrainBenchCommand implements Callable<Integer> {
           .put("batch_size", setup.batchSize())
           .put("steps", setup.steps())
           .put("threads", n)
+          .put("seed", seed)
+          .put("eval_iters", evalIters)
           .put("llmforge_tokens_per_s", ourTps)
           .put("pytorch_tokens_per_s", torchTps)
           .put("ratio", ourTps / torchTps)
@@ -115,7 +122,8 @@ final class PretrainBenchCommand implements Callable<Integer> {
           .put("pytorch", torch);
       rows.add(row);
       Files.createDirectories(out);
-      Path file = out.resolve("pretrain-" + setup.name() + "-" + n + "t.json");
+      Path file = out.resolve("pretrain-" + setup.name() + "-" + n + "t" + (seed == 1337 ? "" : "-seed" + seed)
+          + ".json");
       Files.writeString(file, row.toJson());
       System.out.println("wrote " + file);
     }
@@ -127,7 +135,7 @@ final class PretrainBenchCommand implements Callable<Integer> {
     List<String> cmd = BenchProcess.thisJvm(Llmforge.class.getName());
     cmd.addAll(List.of("bench", "pretrain", "--in-process", "--config", config, "--data", data.toString(),
         "--out", out.toString(), "--steps", String.valueOf(steps), "--threads", String.valueOf(n),
-        "--eval-iters", String.valueOf(evalIters)));
+        "--eval-iters", String.valueOf(evalIters), "--seed", String.valueOf(seed)));
     return cmd;
   }
 
@@ -191,7 +199,7 @@ final class PretrainBenchCommand implements Callable<Integer> {
         Path train = writeIds(dir.resolve("shakespeare-train.i32"), chars.trainIds());
         Path val = writeIds(dir.resolve("shakespeare-val.i32"), chars.valIds());
         int n = steps > 0 ? steps : 2000;
-        return new Setup("shakespeare", GptConfig.nanoGptCpu(chars.vocabSize(), 1337), 12, n, 250,
+        return new Setup("shakespeare", GptConfig.nanoGptCpu(chars.vocabSize(), seed), 12, n, 250,
             OptimizerSettings.nanoGptShakespeare(), train, val);
       }
       case "bpe" -> {
@@ -216,7 +224,7 @@ final class PretrainBenchCommand implements Callable<Integer> {
         int n = steps > 0 ? steps : 40;
         OptimizerSettings optim = new OptimizerSettings(1e-3, 1e-4, Math.min(10, n), n, 0.9, 0.99, 1e-8, 0.1, 1.0,
             1);
-        return new Setup("bpe", new GptConfig(8192, 256, 6, 6, 384, 0.0, 1337), 8, n, Math.max(1, n / 2), optim,
+        return new Setup("bpe", new GptConfig(8192, 256, 6, 6, 384, 0.0, seed), 8, n, Math.max(1, n / 2), optim,
             train, val);
       }
       default -> {
@@ -241,7 +249,8 @@ final class PretrainBenchCommand implements Callable<Integer> {
   }
 
   private static void printTable(Setup s, List<JobStats> rows) {
-    System.out.printf("%n%s: %s, batch %d, %d steps%n", s.name(), s.model(), s.batchSize(), s.steps());
+    System.out.printf("%n%s: %s, batch %d, %d steps, seed %d%n", s.name(), s.model(), s.batchSize(), s.steps(),
+        s.model().seed());
     System.out.println("| threads | llmforge tokens/s | PyTorch tokens/s (best env) | ratio | val loss llmforge / "
         + "PyTorch | gemm share | MFU (vs measured sgemm peak) |");
     System.out.println("|---|---|---|---|---|---|---|");

@@ -181,15 +181,18 @@ final class SftBenchCommand implements Callable<Integer> {
     }
 
     System.out.println();
-    System.out.printf("%-4s %-18s %12s %10s %10s %9s %9s %8s%n", "set", "model", "trainable", "held-loss",
-        "stop-rate", "markers", "eot-stop", "tokens");
+    System.out.printf("%-4s %-18s %12s %10s %10s %9s %9s %8s %9s%n", "set", "model", "trainable", "held-loss",
+        "stop-rate", "markers", "eot-stop", "tokens", "ref-fits");
     for (Map<String, Object> r : rows) {
-      System.out.printf(Locale.ROOT, "%-4s %-18s %12s %10.4f %9.1f%% %8.1f%% %8.1f%% %8.1f%n", r.get("set"),
+      System.out.printf(Locale.ROOT, "%-4s %-18s %12s %10.4f %9.1f%% %8.1f%% %8.1f%% %8.1f %8.1f%%%n", r.get("set"),
           r.get("model"), r.get("trainable_share") == null ? "-" : String.format(Locale.ROOT, "%.2f%%",
               100 * ((Number) r.get("trainable_share")).doubleValue()), r.get("held_out_loss"),
           100 * (double) r.get("stop_rate"), 100 * (double) r.get("role_marker_rate"),
-          100 * (double) r.get("endoftext_rate"), r.get("mean_answer_tokens"));
+          100 * (double) r.get("endoftext_rate"), r.get("mean_answer_tokens"),
+          100 * (double) r.get("reference_fit_rate"));
     }
+    System.out.println("(ref-fits: share of held-out reference answers that end within " + maxNew + " tokens, the "
+        + "stop rate of a model that answered like the data)");
     for (Map<String, Object> r : rows) {
       System.out.println("\n" + r.get("set") + " / " + r.get("model") + ":");
       @SuppressWarnings("unchecked")

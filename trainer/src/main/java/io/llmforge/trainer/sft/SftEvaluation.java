@@ -26,9 +26,11 @@ public final class SftEvaluation {
    * @param stopRate        share of answers that end with {@code <|end|>}
    * @param endOfTextRate   share that ended with {@code <|endoftext|>} instead (a base model's document end)
    * @param markerRate      share that emitted {@code <|user|>} or {@code <|system|>} before stopping
+   * @param referenceFitRate share of the held-out references whose first answer, {@code <|end|>} included, fits in
+   *                         the token limit: the stop rate a model that answered exactly like the data would reach
    */
   public record Result(int prompts, double heldOutLoss, double stopRate, double endOfTextRate, double markerRate,
-      double meanAnswerTokens, List<Sample> samples) {
+      double meanAnswerTokens, double referenceFitRate, List<Sample> samples) {
     public Map<String, Object> asMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("prompts", prompts);
@@ -37,6 +39,7 @@ public final class SftEvaluation {
       m.put("endoftext_rate", endOfTextRate);
       m.put("role_marker_rate", markerRate);
       m.put("mean_answer_tokens", meanAnswerTokens);
+      m.put("reference_fit_rate", referenceFitRate);
       List<Map<String, Object>> s = new ArrayList<>();
       for (Sample x : samples) {
         Map<String, Object> one = new LinkedHashMap<>();
@@ -66,6 +69,7 @@ public final class SftEvaluation {
     int endedText = 0;
     int leaked = 0;
     long answerTokens = 0;
+    int referencesFit = 0;
     List<Sample> samples = new ArrayList<>();
     for (int from = 0; from < heldOut.size(); from += batchSize) {
       List<SftDataset.Example> batch = heldOut.subList(from, Math.min(heldOut.size(), from + batchSize));
@@ -86,6 +90,7 @@ public final class SftEvaluation {
         }
         leaked += marker ? 1 : 0;
         answerTokens += out.length - prompt.length;
+        referencesFit += referenceAnswerTokens(batch.get(i), end) <= maxNewTokens ? 1 : 0;
         if (samples.size() < sampleCount) {
           samples.add(new Sample(promptText(template, prompt), template.answer(out, prompt.length),
               reference(template, batch.get(i)), last == end));
@@ -94,7 +99,18 @@ public final class SftEvaluation {
     }
     int n = heldOut.size();
     return new Result(n, loss, (double) stopped / n, (double) endedText / n, (double) leaked / n,
-        (double) answerTokens / n, samples);
+        (double) answerTokens / n, (double) referencesFit / n, samples);
+  }
+
+  /** Tokens of the reference's first answer, its closing {@code <|end|>} included (all of it when it has none). */
+  static int referenceAnswerTokens(SftDataset.Example e, int end) {
+    int from = firstTarget(e);
+    for (int k = from; k < e.tokens().length; k++) {
+      if (e.tokens()[k] == end) {
+        return k - from + 1;
+      }
+    }
+    return e.tokens().length - from;
   }
 
   /** Where the first answer starts: the first target (just after {@code <|assistant|>}). */
