@@ -110,14 +110,14 @@ final class Block {
 
     private final Buffers buffers = new Buffers();
 
-    Scratch(int b, int t, GptConfig config, DataType dt) {
+    Scratch(int b, int t, GptConfig config, DataType dt, boolean cpuKernels) {
       int n = b * t;
       int c = config.nEmbd();
       proj = buffers.create(dt, n, c);
       dNarrow = buffers.create(dt, n, c);
       dWide = buffers.create(dt, n, 4 * c);
       dqkv = buffers.create(dt, n, 3 * c);
-      attention = new CausalSelfAttention.Scratch(b, config.nHead(), t, config.headSize(), dt);
+      attention = new CausalSelfAttention.Scratch(b, config.nHead(), t, config.headSize(), dt, cpuKernels);
     }
 
     /** Frees the buffers (the engine's shape changed). */

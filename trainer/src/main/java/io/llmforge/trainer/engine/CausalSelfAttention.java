@@ -13,7 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code att = softmax(q k^T / sqrt(D) + mask)}, {@code y = att v}, per batch row and head. libnd4j has no causal
  * attention kernel (its dot_product_attention takes only a [B, T] key mask), so the mask is an additive [T, T]
  * matrix (0 on and below the diagonal, -1e9 above) broadcast over batch and heads, and the batched products are
- * ND4J's batched matmul on [B, H, T, D] copies of the heads.
+ * ND4J's batched matmul on [B, H, T, D] copies of the heads. On the CPU backend {@link CpuAttention} does the same
+ * maths without the copies or the mask.
  */
 final class CausalSelfAttention {
   /** This layer's activation buffers for the current batch shape. */
@@ -34,6 +35,8 @@ final class CausalSelfAttention {
   private INDArray att; // [B, H, T, T] probabilities
   private INDArray y;   // [B, H, T, D]
   private INDArray mask; // [T, T]
+  private INDArray qkvIn; // the forward's input (CPU path: read again by backward)
+  private CpuAttention cpuAttention;
 
   CausalSelfAttention(int nHead, int headSize, boolean cpuKernels) {
     this.cpu = cpuKernels;
@@ -47,10 +50,14 @@ final class CausalSelfAttention {
     this.b = batch;
     this.t = time;
     buffers.release();
+    att = buffers.create(dt, b, h, t, t);
+    if (cpu) {
+      cpuAttention = new CpuAttention(b, h, t, d, scale);
+      return;
+    }
     q = buffers.create(dt, b, h, t, d);
     k = buffers.create(dt, b, h, t, d);
     v = buffers.create(dt, b, h, t, d);
-    att = buffers.create(dt, b, h, t, t);
     y = buffers.create(dt, b, h, t, d);
     mask = buffers.keep(causalMask(t, dt));
   }
@@ -85,6 +92,11 @@ final class CausalSelfAttention {
   private final ViewCache mergedViews = new ViewCache();
 
   void forward(INDArray qkv, INDArray out) {
+    if (cpu) {
+      qkvIn = qkv;
+      cpuAttention.forward(qkv, att, out);
+      return;
+    }
     INDArray[] heads = qkvViews.of(qkv, this);
     q.assign(heads[0]);
     k.assign(heads[1]);
@@ -98,18 +110,18 @@ final class CausalSelfAttention {
 
   /** dqkv (overwritten) from dout [B*T, C]; {@code s} holds the backward scratch shared by all layers. */
   void backward(INDArray dout, INDArray dqkv, Scratch s) {
+    if (cpu) {
+      cpuAttention.backward(qkvIn, att, dout, s.datt, dqkv);
+      return;
+    }
     s.dy.assign(s.doutViews.merged(dout, this));
     Ops.bmm(s.dy, false, v, true, s.datt, 1);   // datt = dy v^T     [B, H, T, T]
     Ops.bmm(att, true, s.dy, false, s.dv, 1);   // dv = att^T dy     [B, H, T, D]
     // softmax backward: dscores = att * (datt - sum(datt * att, last)); masked entries have att = 0, so 0
-    if (cpu) {
-      CpuKernels.softmaxBackward(att, s.datt);
-    } else {
-      Ops.mul(s.datt, att, s.prod);
-      Ops.sumLast(s.prod, s.rowSum);
-      Ops.subBroadcast(s.datt, s.rowSum, s.datt, 0, 1, 2);
-      Ops.mul(s.datt, att, s.datt);
-    }
+    Ops.mul(s.datt, att, s.prod);
+    Ops.sumLast(s.prod, s.rowSum);
+    Ops.subBroadcast(s.datt, s.rowSum, s.datt, 0, 1, 2);
+    Ops.mul(s.datt, att, s.datt);
     Ops.bmm(s.datt, false, k, false, s.dq, scale); // dq = dscores k / sqrt(D)
     Ops.bmm(s.datt, true, q, false, s.dk, scale);  // dk = dscores^T q / sqrt(D)
     INDArray[] dheads = s.dqkvViews.of(dqkv, this);
@@ -148,26 +160,32 @@ final class CausalSelfAttention {
     }
   }
 
-  /** Backward temporaries of one attention layer, shared by all layers (they run one at a time). */
+  /**
+   * Backward temporaries of one attention layer, shared by all layers (they run one at a time); the CPU path needs
+   * only {@code datt}.
+   */
   static final class Scratch {
-    final INDArray dy;
-    final INDArray dq;
-    final INDArray dk;
-    final INDArray dv;
     final INDArray datt;
-    final INDArray prod;
-    final INDArray rowSum;
+    INDArray dy;
+    INDArray dq;
+    INDArray dk;
+    INDArray dv;
+    INDArray prod;
+    INDArray rowSum;
     final ViewCache doutViews = new ViewCache();
     final ViewCache dqkvViews = new ViewCache();
 
     final Buffers buffers = new Buffers();
 
-    Scratch(int b, int h, int t, int d, DataType dt) {
+    Scratch(int b, int h, int t, int d, DataType dt, boolean cpu) {
+      datt = buffers.create(dt, b, h, t, t);
+      if (cpu) {
+        return;
+      }
       dy = buffers.create(dt, b, h, t, d);
       dq = buffers.create(dt, b, h, t, d);
       dk = buffers.create(dt, b, h, t, d);
       dv = buffers.create(dt, b, h, t, d);
-      datt = buffers.create(dt, b, h, t, t);
       prod = buffers.create(dt, b, h, t, t);
       rowSum = buffers.create(dt, b, h, t);
     }

@@ -166,26 +166,6 @@ final class CpuKernels {
     }
   }
 
-  /** y[r, j] += b[j] for every row of y [N, out] (a bias after a gemm). */
-  static void addBias(INDArray yArr, INDArray bArr) {
-    int rowsAll = (int) yArr.size(0);
-    int out = (int) yArr.size(1);
-    float[] b = new float[out];
-    Backend.hostFloats(bArr).get(b, 0, out);
-    CpuThreads.forRanges(rowsAll, Math.max(1, (1 << 14) / out), (index, from, to) -> {
-      int n = (to - from) * out;
-      float[] y = scratch(0, n);
-      Backend.hostFloats(yArr).get(from * out, y, 0, n);
-      for (int r = 0; r < to - from; r++) {
-        int o = r * out;
-        for (int j = 0; j < out; j++) {
-          y[o + j] += b[j];
-        }
-      }
-      Backend.hostFloats(yArr).put(from * out, y, 0, n);
-    });
-  }
-
   /** LayerNorm forward over rows of [N, C]: xhat and rstd kept for backward, y = xhat * w + b. */
   static void layerNormForward(INDArray xArr, INDArray wArr, INDArray bArr, INDArray xhatArr, INDArray rstdArr,
       INDArray yArr, double eps) {
@@ -296,34 +276,6 @@ final class CpuKernels {
     }
     addInto(dwArr, dwParts[0]);
     addInto(dbArr, dbParts[0]);
-  }
-
-  /** Softmax backward over the last dimension, in place: d = p * (d - sum(d * p)), p the softmax output. */
-  static void softmaxBackward(INDArray pArr, INDArray dArr) {
-    int t = (int) pArr.size(pArr.rank() - 1);
-    int rowsAll = (int) (pArr.length() / t);
-    CpuThreads.forRanges(rowsAll, Math.max(1, (1 << 13) / t), (index, from, to) -> {
-      int rows = to - from;
-      int n = rows * t;
-      float[] p = scratch(0, n);
-      float[] d = scratch(1, n);
-      float[] prod = scratch(2, n);
-      float[] dots = new float[rows];
-      Backend.hostFloats(pArr).get(from * t, p, 0, n);
-      Backend.hostFloats(dArr).get(from * t, d, 0, n);
-      for (int i = 0; i < n; i++) {
-        prod[i] = d[i] * p[i];
-      }
-      rowSums(prod, rows, t, dots);
-      for (int r = 0; r < rows; r++) {
-        float s = dots[r];
-        int o = r * t;
-        for (int j = 0; j < t; j++) {
-          d[o + j] = p[o + j] * (d[o + j] - s);
-        }
-      }
-      Backend.hostFloats(dArr).put(from * t, d, 0, n);
-    });
   }
 
   /**

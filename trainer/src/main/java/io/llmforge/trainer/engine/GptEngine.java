@@ -410,7 +410,7 @@ public final class GptEngine {
     targetIds = buffers.create(DataType.INT, n);
     targetValid = buffers.create(dataType, n);
     rowGrad = buffers.create(dataType, n);
-    scratch = new Block.Scratch(b, t, config, dataType);
+    scratch = new Block.Scratch(b, t, config, dataType, cpuKernels);
     batch = b;
     time = t;
   }

@@ -1,0 +1,156 @@
+package io.llmforge.trainer.engine;
+
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor;
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
+
+import java.nio.FloatBuffer;
+import org.bytedeco.openblas.global.openblas_nolapack;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The CPU path of {@link CausalSelfAttention}: for each (batch row, head) pair, its small matrix products run as
+ * OpenBLAS sgemms straight on the head's columns of the fused projection {@code qkv [B*T, 3C]} and of the merged
+ * output {@code [B*T, C]} (a head is a [T, D] matrix with leading dimension 3C or C), so no head is copied into a
+ * [B, H, T, D] array and back; the causal softmax and its backward are row loops over the pair's [T, T] block while
+ * it is in cache, touching only the T(T+1)/2 entries on and below the diagonal. Pairs are split over
+ * {@link CpuThreads}; each sgemm is too small for OpenBLAS to split further.
+ *
+ * <p>Measured on the shakespeare_char config (B 12, H 4, T 64, D 32), one thread: this replaced ND4J's batched
+ * matmul (its rank-4 products loop over a generic kernel) plus the head copies, which together took ~19 ms of an
+ * ~90 ms training step.
+ */
+final class CpuAttention {
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+  private final int b;
+  private final int h;
+  private final int t;
+  private final int d;
+  private final float scale;
+
+  CpuAttention(int batch, int nHead, int time, int headSize, double scale) {
+    this.b = batch;
+    this.h = nHead;
+    this.t = time;
+    this.d = headSize;
+    this.scale = (float) scale;
+  }
+
+  private static float[] scratch(int slot, int n) {
+    float[][] s = SCRATCH.get();
+    if (s[slot].length < n) {
+      s[slot] = new float[n];
+    }
+    return s[slot];
+  }
+
+  /** The elements of {@code buf} from {@code offset} on: a strided matrix starts there (OpenBLAS reads no further). */
+  private static FloatBuffer from(FloatBuffer buf, int offset) {
+    return buf.slice(offset, buf.capacity() - offset);
+  }
+
+  /** C = alpha op(A) op(B), row-major, leading dimensions given: the one BLAS call of this class. */
+  private static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, FloatBuffer a, int lda,
+      FloatBuffer bm, int ldb, FloatBuffer c, int ldc) {
+    openblas_nolapack.cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
+        transB ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, bm, ldb, 0f, c, ldc);
+  }
+
+  /** att [B, H, T, T] = causal softmax(q k^T * scale); out [B*T, C] = att v, per pair. */
+  void forward(INDArray qkvArr, INDArray attArr, INDArray outArr) {
+    int c = h * d;
+    FloatBuffer qkv = Backend.hostFloats(qkvArr);
+    FloatBuffer att = Backend.hostFloats(attArr);
+    FloatBuffer out = Backend.hostFloats(outArr);
+    CpuThreads.forRanges(b * h, 1, (index, from, to) -> {
+      float[] p = scratch(0, t * t);
+      for (int pair = from; pair < to; pair++) {
+        int row0 = pair / h * t;  // first row of this batch row in [B*T, .]
+        int col = pair % h * d;   // this head's first column within q, k, v and out
+        int q = row0 * 3 * c + col;
+        int a = pair * t * t;
+        sgemm(false, true, t, t, d, scale, from(qkv, q), 3 * c, from(qkv, q + c), 3 * c, from(att, a), t);
+        att.get(a, p, 0, t * t);
+        causalSoftmax(p, t);
+        att.put(a, p, 0, t * t);
+        sgemm(false, false, t, d, t, 1f, from(att, a), t, from(qkv, q + 2 * c), 3 * c, from(out, row0 * c + col), c);
+      }
+    });
+  }
+
+  /**
+   * dqkv [B*T, 3C] (overwritten) from dout [B*T, C], with the forward's qkv and att; {@code dattArr} [B, H, T, T] is
+   * scratch.
+   */
+  void backward(INDArray qkvArr, INDArray attArr, INDArray doutArr, INDArray dattArr, INDArray dqkvArr) {
+    int c = h * d;
+    FloatBuffer qkv = Backend.hostFloats(qkvArr);
+    FloatBuffer att = Backend.hostFloats(attArr);
+    FloatBuffer dout = Backend.hostFloats(doutArr);
+    FloatBuffer datt = Backend.hostFloats(dattArr);
+    FloatBuffer dqkv = Backend.hostFloats(dqkvArr);
+    CpuThreads.forRanges(b * h, 1, (index, from, to) -> {
+      float[] p = scratch(0, t * t);
+      float[] g = scratch(1, t * t);
+      for (int pair = from; pair < to; pair++) {
+        int row0 = pair / h * t;
+        int col = pair % h * d;
+        int q = row0 * 3 * c + col;
+        int dy = row0 * c + col;
+        int a = pair * t * t;
+        // datt = dy v^T [T, T]; dv = att^T dy [T, D]
+        sgemm(false, true, t, t, d, 1f, from(dout, dy), c, from(qkv, q + 2 * c), 3 * c, from(datt, a), t);
+        sgemm(true, false, t, d, t, 1f, from(att, a), t, from(dout, dy), c, from(dqkv, q + 2 * c), 3 * c);
+        att.get(a, p, 0, t * t);
+        datt.get(a, g, 0, t * t);
+        causalSoftmaxBackward(p, g, t);
+        datt.put(a, g, 0, t * t);
+        // dq = dscores k * scale; dk = dscores^T q * scale
+        sgemm(false, false, t, d, t, scale, from(datt, a), t, from(qkv, q + c), 3 * c, from(dqkv, q), 3 * c);
+        sgemm(true, false, t, d, t, scale, from(datt, a), t, from(qkv, q), 3 * c, from(dqkv, q + c), 3 * c);
+      }
+    });
+  }
+
+  /** Row i of the [T, T] block p: softmax over columns 0..i, zeros after (the causal mask). In place. */
+  static void causalSoftmax(float[] p, int t) {
+    for (int i = 0; i < t; i++) {
+      int o = i * t;
+      float max = Float.NEGATIVE_INFINITY;
+      for (int j = 0; j <= i; j++) {
+        max = Math.max(max, p[o + j]);
+      }
+      float sum = 0;
+      for (int j = 0; j <= i; j++) {
+        float e = (float) Math.exp(p[o + j] - max);
+        p[o + j] = e;
+        sum += e;
+      }
+      float inv = 1f / sum;
+      for (int j = 0; j <= i; j++) {
+        p[o + j] *= inv;
+      }
+      for (int j = i + 1; j < t; j++) {
+        p[o + j] = 0f;
+      }
+    }
+  }
+
+  /** In place on g = dL/dp: g = p * (g - sum(g * p)) per row over columns 0..i; 0 after (masked scores). */
+  static void causalSoftmaxBackward(float[] p, float[] g, int t) {
+    for (int i = 0; i < t; i++) {
+      int o = i * t;
+      float dot = 0;
+      for (int j = 0; j <= i; j++) {
+        dot += g[o + j] * p[o + j];
+      }
+      for (int j = 0; j <= i; j++) {
+        g[o + j] = p[o + j] * (g[o + j] - dot);
+      }
+      for (int j = i + 1; j < t; j++) {
+        g[o + j] = 0f;
+      }
+    }
+  }
+}
