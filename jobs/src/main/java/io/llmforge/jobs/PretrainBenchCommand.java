@@ -169,7 +169,7 @@ final class PretrainBenchCommand implements Callable<Integer> {
     double peak = GemmPeak.tflops(2048, 5);
     System.out.printf(Locale.ROOT, "sgemm peak (2048^3 through ND4J, %s threads): %.1f GFLOP/s%n", n, peak * 1e3);
     TrainingBenchmark.Result r = bench.run(s.model(), s.optim(), s.batchSize(), s.steps(), s.evalInterval(),
-        evalIters, System.out);
+        evalIters, peak, System.out);
     Map<String, Object> losses = new LinkedHashMap<>();
     r.losses().forEach((step, l) -> losses.put(String.valueOf(step), Map.of("train", l[0], "val", l[1])));
     return new JobStats()

@@ -181,16 +181,21 @@ final class SftBenchCommand implements Callable<Integer> {
     }
 
     System.out.println();
-    System.out.printf("%-4s %-18s %12s %10s %10s %9s %9s %8s %9s%n", "set", "model", "trainable", "held-loss",
-        "stop-rate", "markers", "eot-stop", "tokens", "ref-fits");
+    System.out.printf("%-4s %-18s %12s %10s %10s %9s %9s %8s %9s %10s%n", "set", "model", "trainable", "held-loss",
+        "stop-rate", "markers", "eot-stop", "tokens", "ref-fits", "stop|fits");
     for (Map<String, Object> r : rows) {
-      System.out.printf(Locale.ROOT, "%-4s %-18s %12s %10.4f %9.1f%% %8.1f%% %8.1f%% %8.1f %8.1f%%%n", r.get("set"),
+      Object whereFits = r.get("stop_rate_where_reference_fits");
+      System.out.printf(Locale.ROOT, "%-4s %-18s %12s %10.4f %9.1f%% %8.1f%% %8.1f%% %8.1f %8.1f%% %10s%n",
+          r.get("set"),
           r.get("model"), r.get("trainable_share") == null ? "-" : String.format(Locale.ROOT, "%.2f%%",
               100 * ((Number) r.get("trainable_share")).doubleValue()), r.get("held_out_loss"),
           100 * (double) r.get("stop_rate"), 100 * (double) r.get("role_marker_rate"),
           100 * (double) r.get("endoftext_rate"), r.get("mean_answer_tokens"),
-          100 * (double) r.get("reference_fit_rate"));
+          100 * (double) r.get("reference_fit_rate"), whereFits == null ? "-"
+              : String.format(Locale.ROOT, "%.1f%%", 100 * ((Number) whereFits).doubleValue()));
     }
+    System.out.println("(stop|fits: the stop rate on the prompts whose reference fits, where a miss is the model's "
+        + "own, a loop rather than a long answer)");
     System.out.println("(ref-fits: share of held-out reference answers that end within " + maxNew + " tokens, the "
         + "stop rate of a model that answered like the data)");
     for (Map<String, Object> r : rows) {

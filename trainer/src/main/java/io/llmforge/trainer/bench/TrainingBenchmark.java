@@ -3,6 +3,7 @@ package io.llmforge.trainer.bench;
 import io.llmforge.trainer.engine.EngineProfile;
 import io.llmforge.trainer.engine.GptConfig;
 import io.llmforge.trainer.engine.GptEngine;
+import io.llmforge.trainer.metrics.Flops;
 import io.llmforge.trainer.metrics.ProgressLine;
 import io.llmforge.trainer.optim.OptimizerSettings;
 import io.llmforge.trainer.loop.Trainer;
@@ -75,9 +76,12 @@ public final class TrainingBenchmark {
     return val;
   }
 
-  /** Trains from scratch and reports losses every {@code evalInterval} steps and at the end. */
+  /**
+   * Trains from scratch and reports losses every {@code evalInterval} steps and at the end; the progress line's MFU
+   * is against {@code peakTflops} (0: not shown).
+   */
   public Result run(GptConfig config, OptimizerSettings optim, int batchSize, int steps, int evalInterval,
-      int evalIters, PrintStream log) {
+      int evalIters, double peakTflops, PrintStream log) {
     if (config.vocabSize() != vocabSize) {
       throw new IllegalArgumentException("config vocab " + config.vocabSize() + " != data vocab " + vocabSize);
     }
@@ -117,7 +121,8 @@ public final class TrainingBenchmark {
         if ((step + 1) % LOG_INTERVAL == 0) {
           double tokensPerSecond = tokens / (trainNanos / 1e9);
           log.println(ProgressLine.format(step + 1, steps, result.loss(), lastVal, result.learningRate(),
-              tokensPerSecond, 0, (steps - step - 1) * (trainNanos / 1e9) / (step + 1)));
+              tokensPerSecond, Flops.mfu(config, model.parameters().count(), tokensPerSecond, peakTflops),
+              (steps - step - 1) * (trainNanos / 1e9) / (step + 1)));
         }
       }
       matmulNanos += EngineProfile.matmulNanos();

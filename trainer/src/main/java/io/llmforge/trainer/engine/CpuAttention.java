@@ -50,11 +50,30 @@ final class CpuAttention {
     return buf.slice(offset, buf.capacity() - offset);
   }
 
-  /** C = alpha op(A) op(B), row-major, leading dimensions given: the one BLAS call of this class. */
+  /**
+   * C = alpha op(A) op(B), row-major, leading dimensions given: the one BLAS call of this class. Its time is added
+   * to {@code nanos[range]} when profiling, so the benchmark's gemm share counts these products too.
+   */
   private static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, FloatBuffer a, int lda,
-      FloatBuffer bm, int ldb, FloatBuffer c, int ldc) {
+      FloatBuffer bm, int ldb, FloatBuffer c, int ldc, long[] nanos, int range) {
+    long start = nanos != null ? System.nanoTime() : 0;
     openblas_nolapack.cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
         transB ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, bm, ldb, 0f, c, ldc);
+    if (nanos != null) {
+      nanos[range] += System.nanoTime() - start;
+    }
+  }
+
+  /** Per-range sgemm time of one parallel section, or null when the engine is not being profiled. */
+  private static long[] profileSlots(int pairs) {
+    return EngineProfile.enabled() ? new long[CpuThreads.ranges(pairs, 1)] : null;
+  }
+
+  /** The ranges ran side by side: the section's gemm time is the longest range's. */
+  private static void recordProfile(long[] nanos) {
+    if (nanos != null) {
+      EngineProfile.record(java.util.Arrays.stream(nanos).max().orElse(0));
+    }
   }
 
   /** att [B, H, T, T] = causal softmax(q k^T * scale); out [B*T, C] = att v, per pair. */
@@ -63,6 +82,7 @@ final class CpuAttention {
     FloatBuffer qkv = Backend.hostFloats(qkvArr);
     FloatBuffer att = Backend.hostFloats(attArr);
     FloatBuffer out = Backend.hostFloats(outArr);
+    long[] nanos = profileSlots(b * h);
     CpuThreads.forRanges(b * h, 1, (index, from, to) -> {
       float[] p = scratch(0, t * t);
       for (int pair = from; pair < to; pair++) {
@@ -70,13 +90,16 @@ final class CpuAttention {
         int col = pair % h * d;   // this head's first column within q, k, v and out
         int q = row0 * 3 * c + col;
         int a = pair * t * t;
-        sgemm(false, true, t, t, d, scale, from(qkv, q), 3 * c, from(qkv, q + c), 3 * c, from(att, a), t);
+        sgemm(false, true, t, t, d, scale, from(qkv, q), 3 * c, from(qkv, q + c), 3 * c, from(att, a), t,
+            nanos, index);
         att.get(a, p, 0, t * t);
         causalSoftmax(p, t);
         att.put(a, p, 0, t * t);
-        sgemm(false, false, t, d, t, 1f, from(att, a), t, from(qkv, q + 2 * c), 3 * c, from(out, row0 * c + col), c);
+        sgemm(false, false, t, d, t, 1f, from(att, a), t, from(qkv, q + 2 * c), 3 * c, from(out, row0 * c + col), c,
+            nanos, index);
       }
     });
+    recordProfile(nanos);
   }
 
   /**
@@ -90,6 +113,7 @@ final class CpuAttention {
     FloatBuffer dout = Backend.hostFloats(doutArr);
     FloatBuffer datt = Backend.hostFloats(dattArr);
     FloatBuffer dqkv = Backend.hostFloats(dqkvArr);
+    long[] nanos = profileSlots(b * h);
     CpuThreads.forRanges(b * h, 1, (index, from, to) -> {
       float[] p = scratch(0, t * t);
       float[] g = scratch(1, t * t);
@@ -100,17 +124,22 @@ final class CpuAttention {
         int dy = row0 * c + col;
         int a = pair * t * t;
         // datt = dy v^T [T, T]; dv = att^T dy [T, D]
-        sgemm(false, true, t, t, d, 1f, from(dout, dy), c, from(qkv, q + 2 * c), 3 * c, from(datt, a), t);
-        sgemm(true, false, t, d, t, 1f, from(att, a), t, from(dout, dy), c, from(dqkv, q + 2 * c), 3 * c);
+        sgemm(false, true, t, t, d, 1f, from(dout, dy), c, from(qkv, q + 2 * c), 3 * c, from(datt, a), t,
+            nanos, index);
+        sgemm(true, false, t, d, t, 1f, from(att, a), t, from(dout, dy), c, from(dqkv, q + 2 * c), 3 * c,
+            nanos, index);
         att.get(a, p, 0, t * t);
         datt.get(a, g, 0, t * t);
         causalSoftmaxBackward(p, g, t);
         datt.put(a, g, 0, t * t);
         // dq = dscores k * scale; dk = dscores^T q * scale
-        sgemm(false, false, t, d, t, scale, from(datt, a), t, from(qkv, q + c), 3 * c, from(dqkv, q), 3 * c);
-        sgemm(true, false, t, d, t, scale, from(datt, a), t, from(qkv, q), 3 * c, from(dqkv, q + c), 3 * c);
+        sgemm(false, false, t, d, t, scale, from(datt, a), t, from(qkv, q + c), 3 * c, from(dqkv, q), 3 * c,
+            nanos, index);
+        sgemm(true, false, t, d, t, scale, from(datt, a), t, from(qkv, q), 3 * c, from(dqkv, q + c), 3 * c,
+            nanos, index);
       }
     });
+    recordProfile(nanos);
   }
 
   /** Row i of the [T, T] block p: softmax over columns 0..i, zeros after (the causal mask). In place. */

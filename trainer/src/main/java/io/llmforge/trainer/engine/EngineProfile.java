@@ -1,8 +1,9 @@
 package io.llmforge.trainer.engine;
 
 /**
- * Opt-in timing of the engine's matrix products (every gemm and batched matmul), for the benchmark's "share of
- * step time in gemm" figure. Off by default: then it costs one branch per product.
+ * Opt-in timing of the engine's matrix products (every gemm and batched matmul, and CpuAttention's per-head sgemms:
+ * the longest thread's share of each parallel section), for the benchmark's "share of step time in gemm" figure.
+ * Off by default: then it costs one branch per product.
  */
 public final class EngineProfile {
   private static volatile boolean enabled;

@@ -16,6 +16,8 @@ public final class BadConversation extends Exception {
   public static final String NO_ASSISTANT_TURN = "no_assistant_turn";
   public static final String TURN_ORDER = "turn_order";
   public static final String TOO_LONG = "too_long";
+  /** A training conversation with an answer longer than {@code sft-prepare.max-answer-tokens}. */
+  public static final String ANSWER_TOO_LONG = "answer_too_long";
 
   private final String reason;
 

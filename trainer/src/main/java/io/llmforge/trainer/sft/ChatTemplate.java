@@ -166,6 +166,27 @@ public final class ChatTemplate {
     return tokenizer.decode(out.stream().mapToInt(Integer::intValue).toArray());
   }
 
+  /**
+   * The longest assistant answer of a rendered row, in tokens: from after an {@code <|assistant|>} marker to its
+   * {@code <|end|>}, included (the tokens a model must generate to give that answer and stop).
+   */
+  public int longestAnswer(Rendered r) {
+    int longest = 0;
+    int[] ids = r.tokens();
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] != assistant) {
+        continue;
+      }
+      int k = i + 1;
+      while (k < ids.length && ids[k] != end) {
+        k++;
+      }
+      longest = Math.max(longest, Math.min(k + 1, ids.length) - (i + 1));
+      i = k;
+    }
+    return longest;
+  }
+
   /** marker, text, {@code <|end|>}; the text and end are targets when {@code trained}, the marker never. */
   private void turn(IntList ids, IntList mask, int marker, String text, boolean trained) {
     add(ids, mask, marker, false);

@@ -10,7 +10,8 @@ import java.util.Map;
  * The per-row logic of {@code sft-prepare}, without Spark: a {@link RawRow} parsed in its format, placeholders
  * filled, rendered with the chat template, and assigned to the train or val split by a stable hash of its JSON text
  * (so the same conversation lands in the same split on every run, wherever it sits in the input). Every row comes
- * out as an {@link Outcome}: rendered, or rejected with a reason.
+ * out as an {@link Outcome}: rendered, or rejected with a reason. An answer-length budget, when set, applies to the
+ * training split only: the held-out rows stay a sample of the data as it is, so evaluation sees long answers too.
  */
 public final class ConversationRenderer implements Serializable {
   public static final String TRAIN = "train";
@@ -25,10 +26,21 @@ public final class ConversationRenderer implements Serializable {
   private final int maxTokens;
   private final double valFraction;
   private final long seed;
+  private final int maxAnswerTokens;
 
   /** @param maxTokens ids per rendered row: the model's block size + 1 */
   public ConversationRenderer(ConversationFormat format, Map<String, String> placeholders,
       ChatTemplate.Options options, int maxTokens, double valFraction, long seed) {
+    this(format, placeholders, options, maxTokens, valFraction, seed, 0);
+  }
+
+  /**
+   * @param maxAnswerTokens a training row whose longest answer, its {@code <|end|>} included, has more tokens is
+   *                        rejected ({@link BadConversation#ANSWER_TOO_LONG}); 0: no limit
+   */
+  public ConversationRenderer(ConversationFormat format, Map<String, String> placeholders,
+      ChatTemplate.Options options, int maxTokens, double valFraction, long seed, int maxAnswerTokens) {
+    this.maxAnswerTokens = maxAnswerTokens;
     this.format = format;
     this.placeholders = Map.copyOf(placeholders);
     this.options = options;
@@ -62,6 +74,11 @@ public final class ConversationRenderer implements Serializable {
       Conversation c = format.parse(node).fill(placeholders);
       ChatTemplate.Rendered r = template.render(c, options, maxTokens);
       String split = StableHash.unit(seed, "sft-split", row.json()) < valFraction ? VAL : TRAIN;
+      if (split.equals(TRAIN) && maxAnswerTokens > 0 && template.longestAnswer(r) > maxAnswerTokens) {
+        return reject(row, BadConversation.ANSWER_TOO_LONG, "an answer of " + template.longestAnswer(r)
+            + " tokens (end included) is longer than sft-prepare.max-answer-tokens = " + maxAnswerTokens
+            + " (training split only)");
+      }
       return new Outcome(row.id(), row.source(), split, r, null, null, null);
     } catch (BadConversation e) {
       return reject(row, e.reason(), e.getMessage());

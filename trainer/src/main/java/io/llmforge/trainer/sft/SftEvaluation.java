@@ -28,9 +28,12 @@ public final class SftEvaluation {
    * @param markerRate      share that emitted {@code <|user|>} or {@code <|system|>} before stopping
    * @param referenceFitRate share of the held-out references whose first answer, {@code <|end|>} included, fits in
    *                         the token limit: the stop rate a model that answered exactly like the data would reach
+   * @param stopRateWhereReferenceFits the stop rate on those prompts alone (NaN when there are none): what is left
+   *                         of {@code 1 - stopRate} there is the model's own failure to end (loops), not the data's
+   *                         long answers
    */
   public record Result(int prompts, double heldOutLoss, double stopRate, double endOfTextRate, double markerRate,
-      double meanAnswerTokens, double referenceFitRate, List<Sample> samples) {
+      double meanAnswerTokens, double referenceFitRate, double stopRateWhereReferenceFits, List<Sample> samples) {
     public Map<String, Object> asMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("prompts", prompts);
@@ -40,6 +43,8 @@ public final class SftEvaluation {
       m.put("role_marker_rate", markerRate);
       m.put("mean_answer_tokens", meanAnswerTokens);
       m.put("reference_fit_rate", referenceFitRate);
+      m.put("stop_rate_where_reference_fits", Double.isNaN(stopRateWhereReferenceFits) ? null
+          : stopRateWhereReferenceFits);
       List<Map<String, Object>> s = new ArrayList<>();
       for (Sample x : samples) {
         Map<String, Object> one = new LinkedHashMap<>();
@@ -70,6 +75,7 @@ public final class SftEvaluation {
     int leaked = 0;
     long answerTokens = 0;
     int referencesFit = 0;
+    int stoppedWhereFits = 0;
     List<Sample> samples = new ArrayList<>();
     for (int from = 0; from < heldOut.size(); from += batchSize) {
       List<SftDataset.Example> batch = heldOut.subList(from, Math.min(heldOut.size(), from + batchSize));
@@ -90,7 +96,9 @@ public final class SftEvaluation {
         }
         leaked += marker ? 1 : 0;
         answerTokens += out.length - prompt.length;
-        referencesFit += referenceAnswerTokens(batch.get(i), end) <= maxNewTokens ? 1 : 0;
+        boolean fits = referenceAnswerTokens(batch.get(i), end) <= maxNewTokens;
+        referencesFit += fits ? 1 : 0;
+        stoppedWhereFits += fits && last == end ? 1 : 0;
         if (samples.size() < sampleCount) {
           samples.add(new Sample(promptText(template, prompt), template.answer(out, prompt.length),
               reference(template, batch.get(i)), last == end));
@@ -99,7 +107,8 @@ public final class SftEvaluation {
     }
     int n = heldOut.size();
     return new Result(n, loss, (double) stopped / n, (double) endedText / n, (double) leaked / n,
-        (double) answerTokens / n, (double) referencesFit / n, samples);
+        (double) answerTokens / n, (double) referencesFit / n,
+        referencesFit == 0 ? Double.NaN : (double) stoppedWhereFits / referencesFit, samples);
   }
 
   /** Tokens of the reference's first answer, its closing {@code <|end|>} included (all of it when it has none). */

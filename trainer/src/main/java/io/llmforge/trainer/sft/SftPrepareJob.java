@@ -84,7 +84,7 @@ public final class SftPrepareJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<byte[]> tokenizerBytes = jsc.broadcast(canonical);
     ConversationRenderer renderer = new ConversationRenderer(s.format(), s.identity(), s.template(), maxTokens,
-        s.valFraction(), s.seed());
+        s.valFraction(), s.seed(), s.maxAnswerTokens());
 
     AtomicOutput out = AtomicOutput.begin(hadoop, s.output(), s.overwrite());
     Dataset<Row> outcomes = null;

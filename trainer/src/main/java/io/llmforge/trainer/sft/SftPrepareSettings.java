@@ -12,6 +12,7 @@ import java.util.Map;
  * @param base        the model the rows are for: a pretrain run folder or one checkpoint (its tokenizer.json and
  *                    block size)
  * @param identity    placeholder values ({@code {{name}}}, {@code {{author}}}) of LLaMA-Factory's identity set
+ * @param maxAnswerTokens training rows with a longer answer are rejected (0: no limit); held-out rows are kept
  */
 public record SftPrepareSettings(
     List<String> input,
@@ -23,6 +24,7 @@ public record SftPrepareSettings(
     long seed,
     ChatTemplate.Options template,
     Map<String, String> identity,
+    int maxAnswerTokens,
     int outputPartitions) implements Serializable {
 
   public enum Truncation { DROP_TURNS, REJECT }
@@ -50,6 +52,7 @@ public record SftPrepareSettings(
         c.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE),
         new ChatTemplate.Options(trainOnPrompt, responseOnly, truncation == Truncation.DROP_TURNS),
         Map.of("name", id.string("name"), "author", id.string("author")),
+        c.intIn("max-answer-tokens", 0, 1 << 20),
         c.intIn("output-partitions", 1, 100_000));
   }
 

@@ -19,7 +19,7 @@ class TrainingBenchmarkTest {
     assertEquals(text.chars().distinct().count(), bench.vocabSize());
     GptConfig config = new GptConfig(bench.vocabSize(), 8, 1, 2, 16, 0.0, 1);
     OptimizerSettings optim = new OptimizerSettings(1e-2, 1e-3, 5, 40, 0.9, 0.99, 1e-8, 0.1, 1.0, 1);
-    TrainingBenchmark.Result r = bench.run(config, optim, 8, 40, 20, 2,
+    TrainingBenchmark.Result r = bench.run(config, optim, 8, 40, 20, 2, 0,
         new PrintStream(new ByteArrayOutputStream()));
     double initial = r.losses().get(0)[1];
     assertEquals(Math.log(bench.vocabSize()), initial, 0.3);

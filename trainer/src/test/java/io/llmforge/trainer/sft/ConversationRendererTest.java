@@ -125,4 +125,34 @@ class ConversationRendererTest {
     assertTrue(text.contains("I am Forge."), text);
     assertFalse(text.contains("{{"), text);
   }
+
+  /**
+   * The answer budget: a training row whose answer (its end token included) is longer is rejected with its reason;
+   * one exactly at the budget is kept; held-out rows are never filtered. Multi-turn rows count their longest answer.
+   */
+  @Test
+  void theAnswerBudgetFiltersTrainingRowsOnly() throws BadConversation {
+    String multiTurn = "{\"conversations\": [{\"from\": \"human\", \"value\": \"hi\"}, {\"from\": \"gpt\", "
+        + "\"value\": \"a short one\"}, {\"from\": \"human\", \"value\": \"and?\"}, {\"from\": \"gpt\", "
+        + "\"value\": \"a much longer answer than the first one, with many more tokens in it\"}]}";
+    ChatTemplate.Rendered r = renderer(0.0).apply(RawRow.of("f", 0, multiTurn), TEMPLATE).rendered();
+    int longest = TEMPLATE.longestAnswer(r);
+    int expected = TEMPLATE.completion("a much longer answer than the first one, with many more tokens in it").length;
+    assertEquals(expected, longest, "the second answer's tokens and its <|end|>");
+    assertTrue(longest > TEMPLATE.completion("a short one").length);
+
+    ConversationRenderer atBudget = budget(0.0, longest);
+    assertFalse(atBudget.apply(RawRow.of("f", 0, multiTurn), TEMPLATE).rejected(), "an answer at the budget fits");
+    ConversationRenderer.Outcome over = budget(0.0, longest - 1).apply(RawRow.of("f", 0, multiTurn), TEMPLATE);
+    assertEquals(BadConversation.ANSWER_TOO_LONG, over.reason());
+    assertTrue(over.detail().contains(longest + " tokens"), over.detail());
+    assertNotNull(over.raw(), "the reject keeps the row");
+    ConversationRenderer.Outcome heldOut = budget(1.0, 1).apply(RawRow.of("f", 0, multiTurn), TEMPLATE);
+    assertEquals(ConversationRenderer.VAL, heldOut.split(), "held-out rows are kept whatever their length");
+  }
+
+  private static ConversationRenderer budget(double valFraction, int maxAnswerTokens) {
+    return new ConversationRenderer(ConversationFormat.AUTO, Map.of(), ChatTemplate.Options.DEFAULT, 1_000,
+        valFraction, 42, maxAnswerTokens);
+  }
 }
