@@ -76,6 +76,21 @@ final class CpuAttention {
     }
   }
 
+  /**
+   * Where one (batch row, head) pair's matrices start: its q, k and v columns in qkv [B*T, 3C] (leading dimension
+   * 3C), its columns in the merged [B*T, C] output or its gradient (leading dimension C), and its [T, T] block of
+   * att [B, H, T, T].
+   */
+  private record PairOffsets(int q, int k, int v, int y, int att) {
+    static PairOffsets of(int pair, int h, int t, int d) {
+      int c = h * d;
+      int row0 = pair / h * t;  // first row of this batch row in [B*T, .]
+      int col = pair % h * d;   // this head's first column within q, k, v and y
+      int q = row0 * 3 * c + col;
+      return new PairOffsets(q, q + c, q + 2 * c, row0 * c + col, pair * t * t);
+    }
+  }
+
   /** att [B, H, T, T] = causal softmax(q k^T * scale); out [B*T, C] = att v, per pair. */
   void forward(INDArray qkvArr, INDArray attArr, INDArray outArr) {
     int c = h * d;
@@ -86,16 +101,13 @@ final class CpuAttention {
     CpuThreads.forRanges(b * h, 1, (index, from, to) -> {
       float[] p = scratch(0, t * t);
       for (int pair = from; pair < to; pair++) {
-        int row0 = pair / h * t;  // first row of this batch row in [B*T, .]
-        int col = pair % h * d;   // this head's first column within q, k, v and out
-        int q = row0 * 3 * c + col;
-        int a = pair * t * t;
-        sgemm(false, true, t, t, d, scale, from(qkv, q), 3 * c, from(qkv, q + c), 3 * c, from(att, a), t,
+        PairOffsets o = PairOffsets.of(pair, h, t, d);
+        sgemm(false, true, t, t, d, scale, from(qkv, o.q()), 3 * c, from(qkv, o.k()), 3 * c, from(att, o.att()), t,
             nanos, index);
-        att.get(a, p, 0, t * t);
+        att.get(o.att(), p, 0, t * t);
         causalSoftmax(p, t);
-        att.put(a, p, 0, t * t);
-        sgemm(false, false, t, d, t, 1f, from(att, a), t, from(qkv, q + 2 * c), 3 * c, from(out, row0 * c + col), c,
+        att.put(o.att(), p, 0, t * t);
+        sgemm(false, false, t, d, t, 1f, from(att, o.att()), t, from(qkv, o.v()), 3 * c, from(out, o.y()), c,
             nanos, index);
       }
     });
@@ -118,24 +130,20 @@ final class CpuAttention {
       float[] p = scratch(0, t * t);
       float[] g = scratch(1, t * t);
       for (int pair = from; pair < to; pair++) {
-        int row0 = pair / h * t;
-        int col = pair % h * d;
-        int q = row0 * 3 * c + col;
-        int dy = row0 * c + col;
-        int a = pair * t * t;
+        PairOffsets o = PairOffsets.of(pair, h, t, d);
         // datt = dy v^T [T, T]; dv = att^T dy [T, D]
-        sgemm(false, true, t, t, d, 1f, from(dout, dy), c, from(qkv, q + 2 * c), 3 * c, from(datt, a), t,
+        sgemm(false, true, t, t, d, 1f, from(dout, o.y()), c, from(qkv, o.v()), 3 * c, from(datt, o.att()), t,
             nanos, index);
-        sgemm(true, false, t, d, t, 1f, from(att, a), t, from(dout, dy), c, from(dqkv, q + 2 * c), 3 * c,
+        sgemm(true, false, t, d, t, 1f, from(att, o.att()), t, from(dout, o.y()), c, from(dqkv, o.v()), 3 * c,
             nanos, index);
-        att.get(a, p, 0, t * t);
-        datt.get(a, g, 0, t * t);
+        att.get(o.att(), p, 0, t * t);
+        datt.get(o.att(), g, 0, t * t);
         causalSoftmaxBackward(p, g, t);
-        datt.put(a, g, 0, t * t);
+        datt.put(o.att(), g, 0, t * t);
         // dq = dscores k * scale; dk = dscores^T q * scale
-        sgemm(false, false, t, d, t, scale, from(datt, a), t, from(qkv, q + c), 3 * c, from(dqkv, q), 3 * c,
+        sgemm(false, false, t, d, t, scale, from(datt, o.att()), t, from(qkv, o.k()), 3 * c, from(dqkv, o.q()), 3 * c,
             nanos, index);
-        sgemm(true, false, t, d, t, scale, from(datt, a), t, from(qkv, q), 3 * c, from(dqkv, q + c), 3 * c,
+        sgemm(true, false, t, d, t, scale, from(datt, o.att()), t, from(qkv, o.q()), 3 * c, from(dqkv, o.k()), 3 * c,
             nanos, index);
       }
     });
