@@ -9,6 +9,7 @@ import io.llmforge.pipeline.tokenizer.TokenizerJson;
 import io.llmforge.pipeline.tokenizer.TokenizerTrainJob;
 import io.llmforge.pipeline.tokenizer.TokenizerTrainSettings;
 import io.llmforge.trainer.checkpoint.Checkpoint;
+import io.llmforge.trainer.generate.Sampler;
 import io.llmforge.trainer.pretrain.PretrainSettings;
 import io.llmforge.trainer.pretrain.Pretraining;
 import io.llmforge.trainer.sft.ChatTemplate;
@@ -116,6 +117,7 @@ final class SftBenchCommand implements Callable<Integer> {
     double loraLr = config.doubleIn("bench-sft.lora-learning-rate", 1e-8, 1);
     int maxNew = config.intIn("bench-sft.max-new-tokens", 1, 4096);
     int samples = config.intIn("bench-sft.samples", 0, 100);
+    double repetitionPenalty = config.doubleIn("bench-sft.repetition-penalty", 1e-3, 1e3);
 
     SparkSession spark = Spark.session(config, "llmforge-bench-sft");
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
@@ -133,6 +135,8 @@ final class SftBenchCommand implements Callable<Integer> {
 
     ChatTemplate template = new ChatTemplate(TokenizerJson.read(Files.readAllBytes(Checkpoint.tokenizerFile(
         Checkpoint.resolve(pretrained, System.err)))));
+    Sampler greedy = Sampler.greedy();
+    Sampler penalised = greedy.withRepetitionPenalty(repetitionPenalty).withPenaltyExempt(template.markers());
     List<Map<String, Object>> rows = new ArrayList<>();
     Map<String, Object> sets = new LinkedHashMap<>();
     for (String language : languages) {
@@ -157,7 +161,7 @@ final class SftBenchCommand implements Callable<Integer> {
       setInfo.put("held_out_conversations", heldOut.size());
       sets.put(language, setInfo);
 
-      rows.add(evaluate(language, "base (pretrained)", pretrained, template, heldOut, maxNew, samples, null));
+      rows.add(evaluate(language, "base (pretrained)", pretrained, template, heldOut, maxNew, samples, null, greedy));
       for (String variant : variants) {
         Path run = work.resolve("sft-" + variant + "-" + language);
         List<String> runKeys = new ArrayList<>(List.of("sft.data=" + Flow.quote(prepared),
@@ -172,11 +176,19 @@ final class SftBenchCommand implements Callable<Integer> {
         JobStats stats = SftTraining.run(settings, hadoop, System.out);
         stats = ownStats(stats, run);
         Console.printStats("sft " + variant + " " + language, stats);
-        Map<String, Object> row = evaluate(language, variant.equals("full") ? "SFT full" : "SFT LoRA r" + loraRank,
-            run, template, heldOut, maxNew, samples, stats);
-        row.put("train_seconds", stats.get("skipped") != null ? stats.get("seconds_this_session")
-            : (System.nanoTime() - started) / 1e9);
+        double trainSeconds = stats.get("skipped") != null ? ((Number) stats.get("seconds_this_session"))
+            .doubleValue() : (System.nanoTime() - started) / 1e9;
+        String name = variant.equals("full") ? "SFT full" : "SFT LoRA r" + loraRank;
+        Map<String, Object> row = evaluate(language, name, run, template, heldOut, maxNew, samples, stats, greedy);
+        row.put("train_seconds", trainSeconds);
         rows.add(row);
+        if (repetitionPenalty != 1) {
+          // the same model, decoded greedily with the penalty: what decoding adds to what training taught
+          Map<String, Object> penalisedRow = evaluate(language, name + " rp" + repetitionPenalty, run, template,
+              heldOut, maxNew, samples, stats, penalised);
+          penalisedRow.put("repetition_penalty", repetitionPenalty);
+          rows.add(penalisedRow);
+        }
       }
     }
 
@@ -214,7 +226,9 @@ final class SftBenchCommand implements Callable<Integer> {
         .put("pretrain", pretrainSummary(pretrained, pretrainStats))
         .put("instruction_sets", sets)
         .put("max_new_tokens", maxNew)
-        .put("decoding", "greedy, KV cache, stops at <|end|> or <|endoftext|>")
+        .put("decoding", "greedy, KV cache, stops at <|end|> or <|endoftext|>" + (repetitionPenalty == 1 ? ""
+            : "; rows named rp<p>: greedy after a repetition penalty p on every id of the context but the template's "
+            + "special tokens"))
         .put("threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "?"))
         .put("results", rows);
     Files.createDirectories(out.toAbsolutePath().getParent());
@@ -224,10 +238,10 @@ final class SftBenchCommand implements Callable<Integer> {
   }
 
   private Map<String, Object> evaluate(String set, String name, Path model, ChatTemplate template,
-      List<SftDataset.Example> heldOut, int maxNew, int samples, JobStats stats) {
+      List<SftDataset.Example> heldOut, int maxNew, int samples, JobStats stats, Sampler sampler) {
     long t = System.nanoTime();
     SftEvaluation.Result r = SftEvaluation.evaluate(SftMerge.load(model, System.err), template, heldOut, maxNew, 16,
-        samples);
+        samples, sampler);
     System.out.printf(Locale.ROOT, "bench sft: %s %s: held-out loss %.4f, stop rate %.1f%%, role markers %.1f%% "
         + "(%.1f s)%n", set, name, r.heldOutLoss(), 100 * r.stopRate(), 100 * r.markerRate(),
         (System.nanoTime() - t) / 1e9);

@@ -3,6 +3,7 @@ package io.llmforge.trainer.generate;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * Picks the next token from one row of logits. The logits are first adjusted: the repetition penalty (CTRL, Keskar
@@ -17,9 +18,11 @@ import java.util.Random;
  *                          by it (so > 1 discourages repeats, < 1 encourages them); 1 is off
  * @param logitBias         token id to a value added to its logit: +5 on the end token makes the model stop sooner,
  *                          -100 practically bans a token
+ * @param penaltyExempt     ids the repetition penalty never touches: a chat prompt holds {@code <|end|>} after every
+ *                          turn, and penalising it there would keep the answer from ending
  */
 public record Sampler(double temperature, int topK, double topP, double repetitionPenalty,
-    Map<Integer, Double> logitBias) {
+    Map<Integer, Double> logitBias, Set<Integer> penaltyExempt) {
   private static final int[] NO_CONTEXT = new int[0];
 
   public Sampler {
@@ -42,6 +45,12 @@ public record Sampler(double temperature, int topK, double topP, double repetiti
       }
     }
     logitBias = Map.copyOf(logitBias);
+    penaltyExempt = penaltyExempt == null ? Set.of() : Set.copyOf(penaltyExempt);
+  }
+
+  /** Every id subject to the repetition penalty. */
+  public Sampler(double temperature, int topK, double topP, double repetitionPenalty, Map<Integer, Double> logitBias) {
+    this(temperature, topK, topP, repetitionPenalty, logitBias, Set.of());
   }
 
   /** No repetition penalty, no logit bias. */
@@ -55,11 +64,16 @@ public record Sampler(double temperature, int topK, double topP, double repetiti
   }
 
   public Sampler withRepetitionPenalty(double penalty) {
-    return new Sampler(temperature, topK, topP, penalty, logitBias);
+    return new Sampler(temperature, topK, topP, penalty, logitBias, penaltyExempt);
+  }
+
+  /** The same sampler with these ids left out of the repetition penalty. */
+  public Sampler withPenaltyExempt(Set<Integer> ids) {
+    return new Sampler(temperature, topK, topP, repetitionPenalty, logitBias, ids);
   }
 
   public Sampler withLogitBias(Map<Integer, Double> bias) {
-    return new Sampler(temperature, topK, topP, repetitionPenalty, bias);
+    return new Sampler(temperature, topK, topP, repetitionPenalty, bias, penaltyExempt);
   }
 
   /** The next token id, with no context (the repetition penalty has nothing to act on; the bias applies). */
@@ -111,6 +125,9 @@ public record Sampler(double temperature, int topK, double topP, double repetiti
         }
         if (!seen[id]) {
           seen[id] = true;
+          if (penaltyExempt.contains(id)) {
+            continue;
+          }
           out[id] = out[id] > 0 ? out[id] / repetitionPenalty : out[id] * repetitionPenalty;
         }
       }

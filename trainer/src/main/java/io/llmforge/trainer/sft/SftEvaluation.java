@@ -65,11 +65,20 @@ public final class SftEvaluation {
    */
   public static Result evaluate(GptEngine model, ChatTemplate template, List<SftDataset.Example> heldOut,
       int maxNewTokens, int batchSize, int sampleCount) {
+    return evaluate(model, template, heldOut, maxNewTokens, batchSize, sampleCount, Sampler.greedy());
+  }
+
+  /**
+   * The same with answers picked by {@code sampler} (greedy plus a repetition penalty, say: the decoding-time fix
+   * for a small model's loops, measured apart from what training taught).
+   */
+  public static Result evaluate(GptEngine model, ChatTemplate template, List<SftDataset.Example> heldOut,
+      int maxNewTokens, int batchSize, int sampleCount, Sampler sampler) {
     int pad = template.tokenizer().specialId(SpecialTokens.PAD);
     double loss = SftTraining.validationLoss(model, heldOut, batchSize, 0, pad, WorkerGroup.single());
     int end = template.endId();
     int endOfText = template.tokenizer().endOfTextId();
-    Generator generator = new Generator(model, new Sampler(0, 0, 1.0), 1);
+    Generator generator = new Generator(model, sampler, 1);
     int stopped = 0;
     int endedText = 0;
     int leaked = 0;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class SamplerTest {
@@ -72,6 +73,18 @@ class SamplerTest {
     double[] p = new Sampler(1.0, 0, 1.0, 1.5, Map.of()).probabilities(SCORES, context, 5);
     double[] q = new Sampler(1.0, 0, 1.0).probabilities(sampler.adjust(SCORES, context, 5));
     assertArrayEquals(q, p, 1e-15);
+  }
+
+  @Test
+  void exemptIdsKeepTheirLogitUnderTheRepetitionPenalty() {
+    Sampler penalised = Sampler.greedy().withRepetitionPenalty(2.0);
+    Sampler exempt = penalised.withPenaltyExempt(Set.of(0));
+    int[] context = {0, 1, 0};
+    assertArrayEquals(new double[] {1.0, 0.9, -1.0, -1.2, 0.0}, penalised.adjust(SCORES, context, 3), 1e-15);
+    assertArrayEquals(new double[] {2.0, 0.9, -1.0, -1.2, 0.0}, exempt.adjust(SCORES, context, 3), 1e-15);
+    assertEquals(1, penalised.sample(SCORES, new int[] {0}, 1, new Random(1)), "0 penalised: 1.0 < 1.8");
+    assertEquals(0, exempt.sample(SCORES, new int[] {0}, 1, new Random(1)), "0 exempt: keeps 2.0 and wins");
+    assertEquals(exempt, exempt.withLogitBias(Map.of()).withRepetitionPenalty(2.0), "the exemption is kept");
   }
 
   @Test
