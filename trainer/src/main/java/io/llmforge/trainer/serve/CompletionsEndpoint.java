@@ -1,6 +1,7 @@
 package io.llmforge.trainer.serve;
 
 import com.sun.net.httpserver.HttpExchange;
+import io.llmforge.trainer.generate.Sampler;
 import io.llmforge.trainer.serve.CompletionRequest.Kind;
 import io.llmforge.trainer.serve.GenerationEvent.Done;
 import io.llmforge.trainer.serve.GenerationEvent.Failed;
@@ -63,8 +64,10 @@ final class CompletionsEndpoint {
     int room = block + 1 - prompt.length;
     int budget = Math.min(room, request.maxTokens() != null ? request.maxTokens() : maxTokens);
     long seed = request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong();
-    Generation g = new Generation(prompt, request.n(), budget, model.stopIds(kind), request.stop(), request.sampler(),
-        seed);
+    // a chat prompt holds <|end|> after every turn: the repetition penalty spares the template's tokens
+    Sampler sampler = kind == Kind.CHAT ? request.sampler().withPenaltyExempt(model.template().markers())
+        : request.sampler();
+    Generation g = new Generation(prompt, request.n(), budget, model.stopIds(kind), request.stop(), sampler, seed);
     if (!scheduler.submit(g)) {
       throw ApiError.queueFull(maxQueue);
     }

@@ -39,7 +39,8 @@ public final class ChatSession {
   public ChatSession(GptEngine engine, ByteLevelBpe tokenizer, Sampler sampler, long seed, String system) {
     this.engine = engine;
     this.template = new ChatTemplate(tokenizer);
-    this.generator = new Generator(engine, sampler, seed);
+    // the prompt holds <|end|> after every turn: a repetition penalty on it would keep the answer from ending
+    this.generator = new Generator(engine, sampler.withPenaltyExempt(template.markers()), seed);
     this.system = system == null || system.isBlank() ? null : system;
   }
 

@@ -111,6 +111,23 @@ class ServeTest {
   }
 
   @Test
+  void theRepetitionPenaltySparesTheTemplatesTokensInChat() {
+    ObjectNode body = chat("What is the capital of France?");
+    body.put("temperature", 0);
+    body.put("max_tokens", 24);
+    body.put("repetition_penalty", 3.0);
+    Reply r = post(server, "/v1/chat/completions", body);
+    assertEquals(200, r.status(), r.body());
+    Sampler penalised = Sampler.greedy().withRepetitionPenalty(3.0);
+    Expected spared = generator(Kind.CHAT, "What is the capital of France?", 24,
+        penalised.withPenaltyExempt(reference.template().markers()), 0);
+    Expected all = generator(Kind.CHAT, "What is the capital of France?", 24, penalised, 0);
+    assertNotEquals(all, spared, "the fixture must tell the two apart");
+    assertEquals(spared.text(), content(r, 0));
+    assertEquals(spared.finishReason(), r.json().path("choices").get(0).path("finish_reason").asText());
+  }
+
+  @Test
   void usageCountsEveryTokenUpToMaxTokens() {
     ObjectNode body = neverStop(chat("Tell me a joke."));
     body.put("max_tokens", 17);

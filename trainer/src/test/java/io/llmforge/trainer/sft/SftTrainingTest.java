@@ -63,6 +63,12 @@ class SftTrainingTest {
       assertTrue(reply.stopped(), "stops with <|end|>: " + qa[0]);
       assertEquals(qa[1], streamed.toString(), "the streamed text is the answer");
     }
+    // the prompt holds <|end|> after the user's turn: a repetition penalty must not keep the answer from ending
+    ChatSession penalised = ChatSession.open(out, Sampler.greedy().withRepetitionPenalty(1000), 1, null, QUIET);
+    for (String[] qa : PAIRS) {
+      penalised.reset();
+      assertTrue(penalised.reply(qa[0], 40, piece -> {}).stopped(), "stops under the penalty: " + qa[0]);
+    }
   }
 
   @Test
