@@ -136,7 +136,7 @@ final class SftBenchCommand implements Callable<Integer> {
     ChatTemplate template = new ChatTemplate(TokenizerJson.read(Files.readAllBytes(Checkpoint.tokenizerFile(
         Checkpoint.resolve(pretrained, System.err)))));
     Sampler greedy = Sampler.greedy();
-    Sampler penalised = greedy.withRepetitionPenalty(repetitionPenalty).withPenaltyExempt(template.markers());
+    Sampler penalised = greedy.withRepetitionPenalty(repetitionPenalty).withPenaltyExempt(template.stopIds());
     List<Map<String, Object>> rows = new ArrayList<>();
     Map<String, Object> sets = new LinkedHashMap<>();
     for (String language : languages) {
@@ -227,8 +227,8 @@ final class SftBenchCommand implements Callable<Integer> {
         .put("instruction_sets", sets)
         .put("max_new_tokens", maxNew)
         .put("decoding", "greedy, KV cache, stops at <|end|> or <|endoftext|>" + (repetitionPenalty == 1 ? ""
-            : "; rows named rp<p>: greedy after a repetition penalty p on every id of the context but the template's "
-            + "special tokens"))
+            : "; rows named rp<p>: greedy after a repetition penalty p on every id of the context but "
+            + "<|end|> and <|endoftext|>"))
         .put("threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "?"))
         .put("results", rows);
     Files.createDirectories(out.toAbsolutePath().getParent());

@@ -83,11 +83,6 @@ public final class ChatTemplate {
     return Set.of(end, begin);
   }
 
-  /** Every special id the template writes: {@code <|endoftext|>}, the three role markers and {@code <|end|>}. */
-  public Set<Integer> markers() {
-    return Set.of(begin, system, user, assistant, end);
-  }
-
   /** Ids that must never appear inside an answer: the markers of the other roles. */
   public Set<Integer> foreignMarkers() {
     return Set.of(user, system);

@@ -120,7 +120,7 @@ class ServeTest {
     assertEquals(200, r.status(), r.body());
     Sampler penalised = Sampler.greedy().withRepetitionPenalty(3.0);
     Expected spared = generator(Kind.CHAT, "What is the capital of France?", 24,
-        penalised.withPenaltyExempt(reference.template().markers()), 0);
+        penalised.withPenaltyExempt(reference.template().stopIds()), 0);
     Expected all = generator(Kind.CHAT, "What is the capital of France?", 24, penalised, 0);
     assertNotEquals(all, spared, "the fixture must tell the two apart");
     assertEquals(spared.text(), content(r, 0));
