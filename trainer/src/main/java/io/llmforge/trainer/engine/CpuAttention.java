@@ -5,6 +5,7 @@ import static org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
 
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -72,7 +73,7 @@ final class CpuAttention {
   /** The ranges ran side by side: the section's gemm time is the longest range's. */
   private static void recordProfile(long[] nanos) {
     if (nanos != null) {
-      EngineProfile.record(java.util.Arrays.stream(nanos).max().orElse(0));
+      EngineProfile.record(Arrays.stream(nanos).max().orElse(0));
     }
   }
 

@@ -174,17 +174,25 @@ public final class ChatTemplate {
     int longest = 0;
     int[] ids = r.tokens();
     for (int i = 0; i < ids.length; i++) {
-      if (ids[i] != assistant) {
-        continue;
+      if (ids[i] == assistant) {
+        int length = answerLength(ids, i + 1, end);
+        longest = Math.max(longest, length);
+        i += length;
       }
-      int k = i + 1;
-      while (k < ids.length && ids[k] != end) {
-        k++;
-      }
-      longest = Math.max(longest, Math.min(k + 1, ids.length) - (i + 1));
-      i = k;
     }
     return longest;
+  }
+
+  /**
+   * Tokens of the answer that starts at {@code from}: up to its {@code end} id, included, or to the end of
+   * {@code ids} when there is none (a cut answer).
+   */
+  static int answerLength(int[] ids, int from, int end) {
+    int k = from;
+    while (k < ids.length && ids[k] != end) {
+      k++;
+    }
+    return Math.min(k + 1, ids.length) - from;
   }
 
   /** marker, text, {@code <|end|>}; the text and end are targets when {@code trained}, the marker never. */

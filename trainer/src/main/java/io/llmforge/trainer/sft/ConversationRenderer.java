@@ -74,8 +74,10 @@ public final class ConversationRenderer implements Serializable {
       Conversation c = format.parse(node).fill(placeholders);
       ChatTemplate.Rendered r = template.render(c, options, maxTokens);
       String split = StableHash.unit(seed, "sft-split", row.json()) < valFraction ? VAL : TRAIN;
-      if (split.equals(TRAIN) && maxAnswerTokens > 0 && template.longestAnswer(r) > maxAnswerTokens) {
-        return reject(row, BadConversation.ANSWER_TOO_LONG, "an answer of " + template.longestAnswer(r)
+      // 0 where the budget does not apply (no budget, or a held-out row), so it never rejects
+      int longest = split.equals(TRAIN) && maxAnswerTokens > 0 ? template.longestAnswer(r) : 0;
+      if (longest > maxAnswerTokens) {
+        return reject(row, BadConversation.ANSWER_TOO_LONG, "an answer of " + longest
             + " tokens (end included) is longer than sft-prepare.max-answer-tokens = " + maxAnswerTokens
             + " (training split only)");
       }

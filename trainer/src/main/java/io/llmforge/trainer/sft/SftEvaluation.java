@@ -122,13 +122,7 @@ public final class SftEvaluation {
 
   /** Tokens of the reference's first answer, its closing {@code <|end|>} included (all of it when it has none). */
   static int referenceAnswerTokens(SftDataset.Example e, int end) {
-    int from = firstTarget(e);
-    for (int k = from; k < e.tokens().length; k++) {
-      if (e.tokens()[k] == end) {
-        return k - from + 1;
-      }
-    }
-    return e.tokens().length - from;
+    return ChatTemplate.answerLength(e.tokens(), firstTarget(e), end);
   }
 
   /** Where the first answer starts: the first target (just after {@code <|assistant|>}). */
