@@ -68,9 +68,12 @@ final class SftBenchCommand implements Callable<Integer> {
       description = "Instruction sets to fine-tune on (default: ${DEFAULT-VALUE}).")
   List<String> languages;
 
-  @Option(names = "--variants", split = ",", defaultValue = "full,lora",
-      description = "Fine-tuning runs per set: full, lora (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--variants", split = ",", defaultValue = "full,lora,lora-tokens",
+      description = "Fine-tuning runs per set: full, lora, lora-tokens (LoRA + the template tokens' embedding rows; "
+          + "default: ${DEFAULT-VALUE}).")
   List<String> variants;
+
+  static final List<String> VARIANTS = List.of("full", "lora", "lora-tokens");
 
   /** One fine-tuning data set: its files under instruct/. */
   record InstructSet(String name, List<String> files) {}
@@ -86,8 +89,8 @@ final class SftBenchCommand implements Callable<Integer> {
       return 2;
     }
     for (String variant : variants) {
-      if (!variant.equals("full") && !variant.equals("lora")) {
-        System.err.println("bench sft: unknown variant " + variant + "; use full and/or lora");
+      if (!VARIANTS.contains(variant)) {
+        System.err.println("bench sft: unknown variant " + variant + "; use any of " + VARIANTS);
         return 2;
       }
     }
@@ -115,6 +118,7 @@ final class SftBenchCommand implements Callable<Integer> {
     PretrainSettings pretrainSettings = PretrainSettings.from(config);
     int loraRank = config.intIn("bench-sft.lora-rank", 1, 1024);
     double loraLr = config.doubleIn("bench-sft.lora-learning-rate", 1e-8, 1);
+    List<String> loraTokens = config.strings("bench-sft.lora-trainable-tokens");
     int maxNew = config.intIn("bench-sft.max-new-tokens", 1, 4096);
     int samples = config.intIn("bench-sft.samples", 0, 100);
     double repetitionPenalty = config.doubleIn("bench-sft.repetition-penalty", 1e-3, 1e3);
@@ -136,7 +140,7 @@ final class SftBenchCommand implements Callable<Integer> {
     ChatTemplate template = new ChatTemplate(TokenizerJson.read(Files.readAllBytes(Checkpoint.tokenizerFile(
         Checkpoint.resolve(pretrained, System.err)))));
     Sampler greedy = Sampler.greedy();
-    Sampler penalised = greedy.withRepetitionPenalty(repetitionPenalty).withPenaltyExempt(template.stopIds());
+    Sampler penalised = greedy.withRepetitionPenalty(repetitionPenalty); // the generator spares the stop ids
     List<Map<String, Object>> rows = new ArrayList<>();
     Map<String, Object> sets = new LinkedHashMap<>();
     for (String language : languages) {
@@ -167,9 +171,11 @@ final class SftBenchCommand implements Callable<Integer> {
         List<String> runKeys = new ArrayList<>(List.of("sft.data=" + Flow.quote(prepared),
             "sft.base=" + Flow.quote(pretrained),
             "sft.output=" + Flow.quote(run)));
-        if (variant.equals("lora")) {
+        if (variant.startsWith("lora")) {
           runKeys.addAll(List.of("sft.lora.rank=" + loraRank, "sft.lora.alpha=" + 2 * loraRank,
-              "sft.optimizer.learning-rate=" + loraLr, "sft.optimizer.min-learning-rate=" + loraLr / 10));
+              "sft.optimizer.learning-rate=" + loraLr, "sft.optimizer.min-learning-rate=" + loraLr / 10,
+              "sft.lora.trainable-tokens=[" + (variant.equals("lora-tokens") ? loraTokens.stream().map(Flow::quote)
+                  .collect(java.util.stream.Collectors.joining(",")) : "") + "]"));
         }
         SftSettings settings = SftSettings.from(load(chain, runKeys));
         long started = System.nanoTime();
@@ -178,7 +184,11 @@ final class SftBenchCommand implements Callable<Integer> {
         Console.printStats("sft " + variant + " " + language, stats);
         double trainSeconds = stats.get("skipped") != null ? ((Number) stats.get("seconds_this_session"))
             .doubleValue() : (System.nanoTime() - started) / 1e9;
-        String name = variant.equals("full") ? "SFT full" : "SFT LoRA r" + loraRank;
+        String name = switch (variant) {
+          case "full" -> "SFT full";
+          case "lora" -> "SFT LoRA r" + loraRank;
+          default -> "SFT LoRA r" + loraRank + "+tok";
+        };
         Map<String, Object> row = evaluate(language, name, run, template, heldOut, maxNew, samples, stats, greedy);
         row.put("train_seconds", trainSeconds);
         rows.add(row);

@@ -36,7 +36,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The checkpoints of a training run (DESIGN.md, "checkpoints"): the run folder holds {@code step-NNNNNNNN/} folders
  * and a {@code latest} file naming the newest; the last {@code keep-last} are kept. A checkpoint folder holds
  * {@code config.json} (the {@link GptConfig}), {@code model.safetensors} (every tensor by its Hugging Face GPT-2 name;
- * LoRA adapters apart in {@code adapter.safetensors} with their rank, alpha and targets),
+ * LoRA adapters apart in {@code adapter.safetensors} with their rank, alpha, targets and trainable token ids),
  * {@code optimizer.safetensors} (AdamW's moments per trainable tensor, step count in the metadata), the tokenizer
  * when the run has one, and {@code trainer_state.json} ({@link TrainerState} plus the sha256 of every other file).
  *
@@ -48,8 +48,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class Checkpoint {
   public static final String CONFIG = "config.json";
   public static final String MODEL = "model.safetensors";
-  /** LoRA adapters (the {@code *.lora_A}, {@code *.lora_B} tensors), kept apart from the base weights. */
+  /** LoRA adapters ({@code *.lora_A}, {@code *.lora_B}, trainable token rows), kept apart from the base weights. */
   public static final String ADAPTER = "adapter.safetensors";
+  /** adapter.safetensors' metadata key for the ids of the trainable token rows (comma-separated). */
+  private static final String TRAINABLE_TOKENS = "trainable_tokens";
   public static final String OPTIMIZER = "optimizer.safetensors";
   public static final String STATE = "trainer_state.json";
   public static final String TOKENIZER = "tokenizer.json";
@@ -83,10 +85,7 @@ public final class Checkpoint {
           (isAdapter(name) ? adapters : base).put(name, value));
       SafeTensors.write(tmp.resolve(MODEL), base, Map.of("format", "pt", "producer", "llmforge"));
       if (!adapters.isEmpty()) {
-        LoraSettings lora = engine.lora();
-        SafeTensors.write(tmp.resolve(ADAPTER), adapters, Map.of("rank", String.valueOf(lora.rank()),
-            "alpha", String.valueOf(lora.alpha()), "dropout", String.valueOf(lora.dropout()),
-            "targets", String.join(",", new java.util.TreeSet<>(lora.targets()))));
+        SafeTensors.write(tmp.resolve(ADAPTER), adapters, adapterMetadata(engine.lora()));
       }
       SafeTensors.write(tmp.resolve(OPTIMIZER), optimizerTensors(engine.parameters(), optimizer),
           Map.of("steps", Long.toString(optimizer.steps()), "optimizer", "adamw"));
@@ -294,12 +293,26 @@ public final class Checkpoint {
       return LoraSettings.NONE;
     }
     Map<String, String> m = readContents(file).metadata();
+    String tokens = m.getOrDefault(TRAINABLE_TOKENS, "");
     return new LoraSettings(Integer.parseInt(m.get("rank")), Double.parseDouble(m.get("alpha")),
-        Double.parseDouble(m.get("dropout")), java.util.Set.of(m.get("targets").split(",")));
+        Double.parseDouble(m.get("dropout")), java.util.Set.of(m.get("targets").split(",")),
+        tokens.isEmpty() ? List.of() : Arrays.stream(tokens.split(",")).map(Integer::valueOf).toList());
+  }
+
+  /** adapter.safetensors' metadata: what {@link #readLora} reads back (trainable_tokens only when there are some). */
+  private static Map<String, String> adapterMetadata(LoraSettings lora) {
+    Map<String, String> m = new LinkedHashMap<>(Map.of("rank", String.valueOf(lora.rank()),
+        "alpha", String.valueOf(lora.alpha()), "dropout", String.valueOf(lora.dropout()),
+        "targets", String.join(",", new java.util.TreeSet<>(lora.targets()))));
+    if (!lora.trainableTokens().isEmpty()) {
+      m.put(TRAINABLE_TOKENS, lora.trainableTokens().stream().map(String::valueOf).collect(
+          java.util.stream.Collectors.joining(",")));
+    }
+    return m;
   }
 
   private static boolean isAdapter(String name) {
-    return name.contains(".lora_");
+    return GptEngine.isAdapterTensor(name);
   }
 
   /** Restores weights, optimiser moments and step count; returns the trainer state to continue from. */

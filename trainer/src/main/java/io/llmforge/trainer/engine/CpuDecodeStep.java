@@ -1,6 +1,7 @@
 package io.llmforge.trainer.engine;
 
 import java.nio.FloatBuffer;
+import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -12,7 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * weight row, each weight row read once for all rows), and the caches are heap arrays read in place.
  *
  * <p>The maths is {@link GptEngine#forward}'s (the decoder tests compare both paths with full recompute). LoRA
- * adapters are merged into the copy ({@code W + s A B}). The copy is taken by {@link #snapshot}, which the decoder
+ * adapters are merged into the copy ({@code W + s A B}), trainable token rows too. The copy is taken by {@link #snapshot}, which the decoder
  * calls on construction and on {@code reset()}: weights changed after that are seen after the next reset.
  */
 final class CpuDecodeStep {
@@ -71,6 +72,15 @@ final class CpuDecodeStep {
   /** Copies the weights (LoRA merged) from {@code p}. */
   void snapshot(Parameters p, LoraSettings lora) {
     wte = copy(p, "wte.weight");
+    if (p.contains(TrainableTokens.TENSOR)) {
+      float[] delta = copy(p, TrainableTokens.TENSOR); // [k, C]: row j adds to wte[ids[j]]
+      List<Integer> ids = lora.trainableTokens();
+      for (int j = 0; j < ids.size(); j++) {
+        for (int i = 0; i < c; i++) {
+          wte[ids.get(j) * c + i] += delta[j * c + i];
+        }
+      }
+    }
     wpe = copy(p, "wpe.weight");
     for (int l = 0; l < layers; l++) {
       String x = "h." + l + ".";

@@ -56,6 +56,7 @@ public final class GptEngine {
   private final INDArray wpe;
   private final INDArray dwte;
   private final INDArray dwpe;
+  private final TrainableTokens trainableTokens; // null unless LoRA trains some embedding rows
   // per-batch-shape state
   private int batch = -1;
   private int time = -1;
@@ -120,9 +121,15 @@ public final class GptEngine {
     wpe = params.value("wpe.weight");
     dwte = params.gradient("wte.weight");
     dwpe = params.gradient("wpe.weight");
+    trainableTokens = lora.trainableTokens().isEmpty() ? null
+        : new TrainableTokens(params, lora.trainableTokens().stream().mapToInt(Integer::intValue).toArray(),
+            config.vocabSize());
   }
 
-  /** The tensors of a model: Hugging Face GPT-2 names and shapes (weights [in, out]), plus LoRA's A and B. */
+  /**
+   * The tensors of a model: Hugging Face GPT-2 names and shapes (weights [in, out]), plus LoRA's A and B and the
+   * trainable token rows.
+   */
   static List<Parameters.Spec> specs(GptConfig c, LoraSettings lora, Predicate<String> trainable) {
     List<Parameters.Spec> specs = new ArrayList<>();
     int e = c.nEmbd();
@@ -138,6 +145,16 @@ public final class GptEngine {
       linear(specs, p, "mlp.c_proj", 4 * e, e, lora, trainable);
     }
     layerNorm(specs, "ln_f", e, trainable);
+    for (int id : lora.trainableTokens()) {
+      if (id >= c.vocabSize()) {
+        throw new IllegalArgumentException("trainable token id " + id + " is outside the vocabulary of "
+            + c.vocabSize());
+      }
+    }
+    if (!lora.trainableTokens().isEmpty()) {
+      specs.add(new Parameters.Spec(TrainableTokens.TENSOR, new long[] {lora.trainableTokens().size(), e}, true,
+          true));
+    }
     return specs;
   }
 
@@ -182,7 +199,7 @@ public final class GptEngine {
         for (int i = 0; i < v.length; i++) {
           v[i] = (2 * random.nextDouble() - 1) * bound;
         }
-      } else if (n.endsWith(".lora_B") || n.endsWith(".bias")) {
+      } else if (n.endsWith(".lora_B") || n.endsWith(".bias") || n.equals(TrainableTokens.TENSOR)) {
         continue; // zeros
       } else if (n.contains("ln_")) {
         java.util.Arrays.fill(v, 1.0);
@@ -227,6 +244,11 @@ public final class GptEngine {
   /** Whether tensor {@code name} belongs to a scalar head rather than the GPT (loading a base model leaves it new). */
   public static boolean isHeadTensor(String name) {
     return !name.startsWith("h.") && !name.startsWith("wte.") && !name.startsWith("wpe.") && !name.startsWith("ln_f.");
+  }
+
+  /** Whether tensor {@code name} is a fine-tune's own, kept apart from the base weights: LoRA's A, B, token rows. */
+  public static boolean isAdapterTensor(String name) {
+    return name.contains(".lora_") || name.equals(TrainableTokens.TENSOR);
   }
 
   /** Whether the element-wise CPU shortcuts are on (CPU backend, float). */
@@ -274,6 +296,9 @@ public final class GptEngine {
     }
     // embeddings: x = wte[tokens] + wpe[0:T]
     Nd4j.pullRows(wte, residual[0], 1, flat);
+    if (trainableTokens != null) {
+      trainableTokens.addToEmbeddings(flat, residual[0]);
+    }
     Ops.addBroadcast(residual[0].reshape('c', b, t, config.nEmbd()), wpe.get(interval(0, t), all()),
         residual[0].reshape('c', b, t, config.nEmbd()), 1, 2);
     for (int l = 0; l < blocks.size(); l++) {
@@ -281,6 +306,9 @@ public final class GptEngine {
     }
     lnf.forward(residual[blocks.size()], xf);
     Ops.gemm(xf, false, wte, true, logits, 1, 0);  // tied LM head: [N, C] x [V, C]^T
+    if (trainableTokens != null) {
+      trainableTokens.addToLogits(xf, logits);
+    }
     hasTargets = targets != null;
     if (hasTargets) {
       if (targets.length != b || targets[0].length != t) {
@@ -336,6 +364,9 @@ public final class GptEngine {
       if (dwte != null) {
         Ops.gemm(scratchV, true, xf, false, dwte, 1, 1);       // dwte += dlogits^T xf  [V, C]
       }
+      if (trainableTokens != null) {
+        trainableTokens.backwardLogits(scratchV, xf, dres);
+      }
     } else {
       dres.assign(0);
     }
@@ -360,10 +391,34 @@ public final class GptEngine {
       Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(dwte, tokenIds, dres).addOutputs(dwte)
           .addBooleanArguments(true).build());
     }
+    if (trainableTokens != null) {
+      trainableTokens.backwardEmbeddings(lastTokens, dres);
+    }
   }
 
-  /** Folds every LoRA adapter into its base weight ({@code W += s A B}; then B = 0). */
+  /**
+   * The token embedding as the model sees it: {@code wte.weight}, plus the trainable token rows when LoRA trains
+   * some (a decoder's own copy then, refreshed by calling this again into it).
+   */
+  void effectiveEmbedding(INDArray into) {
+    into.assign(wte);
+    if (trainableTokens != null) {
+      trainableTokens.addTo(into);
+    }
+  }
+
+  boolean hasTrainableTokens() {
+    return trainableTokens != null;
+  }
+
+  /**
+   * Folds every LoRA adapter into its base weight ({@code W += s A B}; then B = 0) and the trainable token rows into
+   * the embedding.
+   */
   public void mergeAdapters() {
+    if (trainableTokens != null) {
+      trainableTokens.merge(wte);
+    }
     for (Block b : blocks) {
       b.cAttn.mergeAdapter();
       b.attnProj.mergeAdapter();

@@ -47,6 +47,7 @@ public final class KvCacheDecoder {
   private static final int PREFILL_SHAPES = 4;
 
   private final GptConfig config;
+  private final GptEngine engine;
   private final Parameters params;
   private final LoraSettings lora;
   private final DataType dataType;
@@ -57,7 +58,7 @@ public final class KvCacheDecoder {
   private final int c;
   private final int t;
   private final double scale;
-  private final INDArray wte;
+  private final INDArray wte;      // the engine's, or a copy with the trainable token rows added
   private final INDArray wpe;
   private final INDArray[] keys;   // L x [maxBatch, H, T, D]
   private final INDArray[] values; // L x [maxBatch, H, T, D]
@@ -81,6 +82,7 @@ public final class KvCacheDecoder {
       throw new IllegalArgumentException("maxBatch must be >= 1, got " + maxBatch);
     }
     this.config = engine.config();
+    this.engine = engine;
     this.params = engine.parameters();
     LoraSettings l = engine.lora();
     // inference: adapters apply in full (a Linear with LoRA dropout would multiply its input by a mask)
@@ -93,7 +95,9 @@ public final class KvCacheDecoder {
     this.c = config.nEmbd();
     this.t = config.blockSize();
     this.scale = 1.0 / Math.sqrt(d);
-    this.wte = params.value("wte.weight");
+    this.wte = engine.hasTrainableTokens() ? Nd4j.create(dataType, config.vocabSize(), c)
+        : params.value("wte.weight");
+    refreshEmbedding();
     this.wpe = params.value("wpe.weight");
     keys = new INDArray[config.nLayer()];
     values = new INDArray[config.nLayer()];
@@ -126,8 +130,15 @@ public final class KvCacheDecoder {
   /** Empties every row (the cached values stay in memory but are masked until overwritten). */
   public void reset() {
     Arrays.fill(lengths, 0);
+    refreshEmbedding();
     if (cpuStep != null) {
       cpuStep.snapshot(params, lora);
+    }
+  }
+
+  private void refreshEmbedding() {
+    if (engine.hasTrainableTokens()) {
+      engine.effectiveEmbedding(wte);
     }
   }
 

@@ -14,14 +14,31 @@ import java.util.Set;
  * @param alpha   scale numerator (PEFT's lora_alpha): the update is scaled by alpha / rank
  * @param dropout probability of zeroing an input of the adapter, in [0, 1)
  * @param targets which projections get adapters: any of {@link #TARGETS}
+ * @param trainableTokens token ids whose embedding rows train too (PEFT's trainable_token_indices; sorted, distinct):
+ *                        {@link TrainableTokens}
  */
-public record LoraSettings(int rank, double alpha, double dropout, Set<String> targets) implements Serializable {
+public record LoraSettings(int rank, double alpha, double dropout, Set<String> targets, List<Integer> trainableTokens)
+    implements Serializable {
   /** The projections of a block, by their Hugging Face GPT-2 names. */
   public static final List<String> TARGETS = List.of("attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj");
   public static final LoraSettings NONE = new LoraSettings(0, 1, 0, Set.of());
 
+  /** Adapters only, no trainable token rows. */
+  public LoraSettings(int rank, double alpha, double dropout, Set<String> targets) {
+    this(rank, alpha, dropout, targets, List.of());
+  }
+
   public LoraSettings {
     targets = Set.copyOf(targets);
+    trainableTokens = List.copyOf(new java.util.TreeSet<>(trainableTokens));
+    for (int id : trainableTokens) {
+      if (id < 0) {
+        throw new IllegalArgumentException("a trainable token id must be >= 0, got " + id);
+      }
+    }
+    if (rank == 0 && !trainableTokens.isEmpty()) {
+      throw new IllegalArgumentException("trainable token rows need LoRA (rank > 0): without it every row trains");
+    }
     if (rank < 0) {
       throw new IllegalArgumentException("LoRA rank must be >= 0, got " + rank);
     }
@@ -55,6 +72,11 @@ public record LoraSettings(int rank, double alpha, double dropout, Set<String> t
 
   public boolean adapts(String projection) {
     return enabled() && targets.contains(projection);
+  }
+
+  /** The same adapters, with the embedding rows of {@code ids} training too. */
+  public LoraSettings withTrainableTokens(List<Integer> ids) {
+    return new LoraSettings(rank, alpha, dropout, targets, ids);
   }
 
   public double scale() {

@@ -27,7 +27,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>One {@link Random} (seeded in the constructor) serves every call in turn, so a sequence of calls is
  * reproducible. In a batch, rows draw in row order at each step. The repetition penalty sees each row's whole
- * sequence so far (prompt and generated). Not thread-safe.
+ * sequence so far (prompt and generated) and never touches the stop ids ({@link Sampler#sparing}). Not thread-safe.
  */
 public final class Generator {
   private final GptEngine engine;
@@ -82,6 +82,7 @@ public final class Generator {
   private List<int[]> generate(List<int[]> prompts, int maxNewTokens, Set<Integer> stopIds, IntConsumer onFirstRow) {
     check(prompts, maxNewTokens);
     Set<Integer> stops = stopIds == null ? Set.of() : stopIds;
+    Sampler sampler = this.sampler.sparing(stops);
     int n = prompts.size();
     int t = engine.config().blockSize();
     Row[] rows = new Row[n];
@@ -143,6 +144,7 @@ public final class Generator {
   public int[] generateRecompute(int[] prompt, int maxNewTokens, Set<Integer> stopIds) {
     check(List.of(prompt), maxNewTokens);
     Set<Integer> stops = stopIds == null ? Set.of() : stopIds;
+    Sampler sampler = this.sampler.sparing(stops);
     Row row = new Row(prompt, maxNewTokens);
     for (int i = 0; i < maxNewTokens; i++) {
       int[] context = row.lastTokens(engine.config().blockSize());

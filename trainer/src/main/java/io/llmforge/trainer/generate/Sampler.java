@@ -18,8 +18,7 @@ import java.util.Set;
  *                          by it (so > 1 discourages repeats, < 1 encourages them); 1 is off
  * @param logitBias         token id to a value added to its logit: +5 on the end token makes the model stop sooner,
  *                          -100 practically bans a token
- * @param penaltyExempt     ids the repetition penalty never touches: a chat prompt holds {@code <|end|>} after every
- *                          turn, and penalising it there would keep the answer from ending
+ * @param penaltyExempt     ids the repetition penalty never touches; generation adds its stop ids ({@link #sparing})
  */
 public record Sampler(double temperature, int topK, double topP, double repetitionPenalty,
     Map<Integer, Double> logitBias, Set<Integer> penaltyExempt) {
@@ -70,6 +69,21 @@ public record Sampler(double temperature, int topK, double topP, double repetiti
   /** The same sampler with these ids left out of the repetition penalty. */
   public Sampler withPenaltyExempt(Set<Integer> ids) {
     return new Sampler(temperature, topK, topP, repetitionPenalty, logitBias, ids);
+  }
+
+  /**
+   * The sampler a generation that ends at {@code stopIds} decodes with: those ids join the exempt ones. An id that
+   * ends the generation is in the context because it ended something before (every turn of a chat prompt closes
+   * with {@code <|end|>}, a text prompt starts with {@code <|endoftext|>}); penalising it for that keeps the answer
+   * from ending, the opposite of what the penalty is for.
+   */
+  public Sampler sparing(Set<Integer> stopIds) {
+    if (repetitionPenalty == 1 || stopIds == null || penaltyExempt.containsAll(stopIds)) {
+      return this;
+    }
+    Set<Integer> exempt = new java.util.HashSet<>(penaltyExempt);
+    exempt.addAll(stopIds);
+    return withPenaltyExempt(exempt);
   }
 
   public Sampler withLogitBias(Map<Integer, Double> bias) {

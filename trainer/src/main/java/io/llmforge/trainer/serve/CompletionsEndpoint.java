@@ -64,10 +64,9 @@ final class CompletionsEndpoint {
     int room = block + 1 - prompt.length;
     int budget = Math.min(room, request.maxTokens() != null ? request.maxTokens() : maxTokens);
     long seed = request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong();
-    // a chat prompt holds <|end|> after every turn: the repetition penalty spares the ids that end an answer
-    Sampler sampler = kind == Kind.CHAT ? request.sampler().withPenaltyExempt(model.template().stopIds())
-        : request.sampler();
-    Generation g = new Generation(prompt, request.n(), budget, model.stopIds(kind), request.stop(), sampler, seed);
+    // the repetition penalty spares the stop ids (Generation): a chat prompt holds <|end|> after every turn
+    Generation g = new Generation(prompt, request.n(), budget, model.stopIds(kind), request.stop(), request.sampler(),
+        seed);
     if (!scheduler.submit(g)) {
       throw ApiError.queueFull(maxQueue);
     }

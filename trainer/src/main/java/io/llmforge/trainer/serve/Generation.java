@@ -43,7 +43,7 @@ final class Generation {
     this.maxNewTokens = maxNewTokens;
     this.stopIds = Set.copyOf(stopIds);
     this.stopStrings = List.copyOf(stopStrings);
-    this.sampler = sampler;
+    this.sampler = sampler.sparing(this.stopIds); // as Generator: the penalty never keeps a stop id from ending
     this.seed = seed;
   }
 

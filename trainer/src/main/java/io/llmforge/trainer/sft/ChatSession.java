@@ -39,9 +39,8 @@ public final class ChatSession {
   public ChatSession(GptEngine engine, ByteLevelBpe tokenizer, Sampler sampler, long seed, String system) {
     this.engine = engine;
     this.template = new ChatTemplate(tokenizer);
-    // the prompt holds <|end|> after every turn: a repetition penalty on it would keep the answer from ending (the
-    // role markers stay penalised: they must not appear in an answer at all)
-    this.generator = new Generator(engine, sampler.withPenaltyExempt(template.stopIds()), seed);
+    // a repetition penalty spares the stop ids (Generator), not the role markers: they must not appear in an answer
+    this.generator = new Generator(engine, sampler, seed);
     this.system = system == null || system.isBlank() ? null : system;
   }
 

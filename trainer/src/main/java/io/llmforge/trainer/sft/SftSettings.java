@@ -4,6 +4,7 @@ import io.llmforge.pipeline.config.ConfigReader;
 import io.llmforge.trainer.engine.LoraSettings;
 import io.llmforge.trainer.optim.OptimizerSettings;
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * The {@code sft} job's settings ({@code sft.*}, conf/sft.conf), validated before any work. Serializable: data-parallel
@@ -14,6 +15,8 @@ import java.io.Serializable;
  * @param seed           the data order (each epoch's shuffle)
  * @param groupByLength  batches of similar lengths (less padding), in random batch order
  * @param lora           {@link LoraSettings#NONE} for full fine-tuning; else adapters on a frozen base
+ * @param trainableTokens with LoRA, special tokens whose embedding rows train too (resolved to ids against the base
+ *                       model's tokenizer by {@link SftTraining}); ignored in full fine-tuning, where every row trains
  * @param replayShards   pretraining shards to mix in ("" for none)
  * @param replayFraction share of each micro-batch's rows taken from the replay shards
  * @param evalBatches    validation batches per estimate; 0 evaluates the whole val split
@@ -30,6 +33,7 @@ public record SftSettings(
     int maxSteps,
     OptimizerSettings optimizer,
     LoraSettings lora,
+    List<String> trainableTokens,
     String replayShards,
     double replayFraction,
     int evalInterval,
@@ -66,6 +70,7 @@ public record SftSettings(
         c.intIn("max-steps", 1, Integer.MAX_VALUE),
         OptimizerSettings.from(c.at("optimizer"), c.intIn("grad-accum-steps", 1, 1 << 20)),
         lora,
+        trainableTokens(c.at("lora")),
         replayShards,
         replayFraction,
         c.intIn("eval-interval", 1, Integer.MAX_VALUE),
@@ -76,6 +81,16 @@ public record SftSettings(
         c.doubleIn("peak-tflops", 0, 1e6),
         c.at("distributed").intIn("workers", 0, 4096),
         c.at("distributed").intIn("exchange-timeout-seconds", 1, 7 * 24 * 3600));
+  }
+
+  private static List<String> trainableTokens(ConfigReader lora) {
+    List<String> tokens = lora.strings("trainable-tokens");
+    for (String t : tokens) {
+      if (t.isBlank()) {
+        throw lora.error("trainable-tokens", "has an empty entry; name special tokens such as <|end|>");
+      }
+    }
+    return List.copyOf(tokens);
   }
 
   /** Rows of each micro-batch that come from the replay shards. */

@@ -62,7 +62,7 @@ public final class SftTraining {
   }
 
   /** What a run reads, checked. */
-  record Inputs(SftManifest manifest, Path baseCheckpoint, GptConfig config, ShardManifest replay) {}
+  record Inputs(SftManifest manifest, Path baseCheckpoint, GptConfig config, ShardManifest replay, LoraSettings lora) {}
 
   /** Checks data and base model against each other (before any work), then readies the output folder. */
   public static Optional<JobStats> prepare(SftSettings s, Configuration hadoop, PrintStream console) {
@@ -74,10 +74,10 @@ public final class SftTraining {
     }
     if (Checkpoint.exists(out)) {
       Path good = Checkpoint.latestGood(out, QUIET).orElseThrow();
-      if (!Checkpoint.readConfig(good).equals(in.config()) || !Checkpoint.readLora(good).equals(s.lora())) {
+      if (!Checkpoint.readConfig(good).equals(in.config()) || !Checkpoint.readLora(good).equals(in.lora())) {
         throw new IllegalStateException(good + " is a checkpoint of another model or LoRA setting ("
             + Checkpoint.readConfig(good) + ", " + Checkpoint.readLora(good) + "; this run: " + in.config() + ", "
-            + s.lora() + "); use --overwrite or another output");
+            + in.lora() + "); use --overwrite or another output");
       }
     } else {
       byte[] tokenizer = SmallFiles.read(hadoop, new org.apache.hadoop.fs.Path(s.data(),
@@ -127,7 +127,23 @@ public final class SftTraining {
             + "model's block of " + config.blockSize());
       }
     }
-    return new Inputs(manifest, base, config, replay);
+    return new Inputs(manifest, base, config, replay, lora(s, tokenizer));
+  }
+
+  /** The run's LoRA settings with sft.lora.trainable-tokens resolved to ids of the base model's tokenizer. */
+  static LoraSettings lora(SftSettings s, ByteLevelBpe tokenizer) {
+    if (!s.lora().enabled() || s.trainableTokens().isEmpty()) {
+      return s.lora();
+    }
+    List<Integer> ids = new ArrayList<>();
+    for (String token : s.trainableTokens()) {
+      try {
+        ids.add(tokenizer.specialId(token));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalStateException("sft.lora.trainable-tokens: " + e.getMessage());
+      }
+    }
+    return s.lora().withTrainableTokens(ids);
   }
 
   /**
@@ -139,7 +155,7 @@ public final class SftTraining {
     boolean writer = group.rank() == 0;
     Inputs in = inputs(s, hadoop, QUIET);
     GptConfig config = in.config();
-    LoraSettings lora = s.lora();
+    LoraSettings lora = in.lora();
     GptEngine model = new GptEngine(config, DataType.FLOAT, lora, lora.enabled() ? name -> false : name -> true);
     Trainer trainer = new Trainer(model, s.optimizer());
     int padId = readTokenizer(out.resolve(Checkpoint.TOKENIZER)).specialId(SpecialTokens.PAD);
@@ -167,7 +183,8 @@ public final class SftTraining {
       console.println("sft: " + Backend.describe());
       console.printf(Locale.ROOT, "sft: from %s, %s; %s: %,d of %,d parameters train (%.2f%%)%n",
           in.baseCheckpoint(), config, lora.enabled() ? "LoRA rank " + lora.rank() + " alpha " + lora.alpha()
-              + " on " + lora.targets() : "full fine-tuning", trainable, params, 100.0 * trainable / params);
+              + " on " + lora.targets() + (lora.trainableTokens().isEmpty() ? "" : " + the embedding rows of "
+              + s.trainableTokens()) : "full fine-tuning", trainable, params, 100.0 * trainable / params);
       console.printf(Locale.ROOT, "sft: %d training and %d held-out conversations, %d steps of %d rows%s%s%n",
           train.size(), val.size(), s.maxSteps(), (long) group.size() * s.batchSize() * s.optimizer().gradAccumSteps(),
           s.replayRows() > 0 ? " (" + s.replayRows() + " of each " + s.batchSize() + " replayed from "
@@ -244,6 +261,7 @@ public final class SftTraining {
         .put("trainable_parameters", trainable)
         .put("trainable_share", (double) trainable / params)
         .put("lora_rank", lora.rank())
+        .put("lora_trainable_tokens", lora.trainableTokens())
         .put("steps", trainer.step())
         .put("epochs", batches.epoch() + (double) batches.cursor().row() / train.size())
         .put("train_conversations", train.size())

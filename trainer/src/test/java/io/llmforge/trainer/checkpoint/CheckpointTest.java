@@ -141,18 +141,24 @@ class CheckpointTest {
   }
 
   @Test
-  void loraAdaptersAreSavedApartAndLoadBack(@TempDir Path dir) {
-    LoraSettings lora = new LoraSettings(2, 4, 0, java.util.Set.of("attn.c_attn", "mlp.c_fc"));
+  void loraAdaptersAreSavedApartAndLoadBack(@TempDir Path dir) throws Exception {
+    LoraSettings lora = new LoraSettings(2, 4, 0, java.util.Set.of("attn.c_attn", "mlp.c_fc"), List.of(7, 3));
     GptEngine engine = new GptEngine(CONFIG, DataType.FLOAT, lora, n -> false);
     engine.parameters().value("h.0.attn.c_attn.lora_B").assign(0.25);
+    engine.parameters().value("wte.trainable_tokens_delta").getRow(1).assign(0.5);
     Path c = Checkpoint.save(dir.resolve("run"), engine, new Trainer(engine, OPTIM).optimizer(),
         new TrainerState(1, 1, TokenBatches.Cursor.START, 3), null, 3);
     assertTrue(Files.isRegularFile(c.resolve(Checkpoint.ADAPTER)));
     assertEquals(lora, Checkpoint.readLora(c));
+    assertEquals(List.of(3, 7), Checkpoint.readLora(c).trainableTokens(), "ids sorted, saved with the adapters");
+    assertTrue(SafeTensors.read(c.resolve(Checkpoint.ADAPTER)).tensors().containsKey("wte.trainable_tokens_delta"));
+    assertTrue(!SafeTensors.read(c.resolve(Checkpoint.MODEL)).tensors().containsKey("wte.trainable_tokens_delta"));
     GptEngine again = new GptEngine(CONFIG, DataType.FLOAT, Checkpoint.readLora(c), n -> false);
     Checkpoint.loadWeights(c, again);
     assertArrayEquals(engine.parameters().value("h.0.attn.c_attn.lora_B").dup().reshape(-1).toFloatVector(),
         again.parameters().value("h.0.attn.c_attn.lora_B").dup().reshape(-1).toFloatVector());
+    assertArrayEquals(engine.parameters().value("wte.trainable_tokens_delta").dup().reshape(-1).toFloatVector(),
+        again.parameters().value("wte.trainable_tokens_delta").dup().reshape(-1).toFloatVector());
     // the base alone loads into a model without adapters (merge, or use the base for another adapter)
     GptEngine base = new GptEngine(CONFIG);
     Checkpoint.loadWeights(c, base);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -205,10 +206,12 @@ class GptEngineTest {
   /** Central differences of L = sum(w logp) + sum(wH hidden) at random coordinates of every tensor. */
   @Test
   void gradientsEqualFiniteDifferencesInDouble() {
-    LoraSettings lora = new LoraSettings(2, 4, 0, Set.of("attn.c_proj", "mlp.c_fc"));
+    int[][] x = tokens(5);
+    // token rows: one id repeated in the input, one only ever a logit column
+    int absent = absentId(x);
+    LoraSettings lora = new LoraSettings(2, 4, 0, Set.of("attn.c_proj", "mlp.c_fc"), List.of(x[0][1], absent));
     GptEngine engine = new GptEngine(TINY, DataType.DOUBLE, lora, n -> !n.startsWith("h.1.mlp.c_fc.weight"));
     perturb(engine.parameters(), 14, 0.1);
-    int[][] x = tokens(5);
     int[][] y = targets(6, true);
     INDArray w = random(DataType.DOUBLE, 7, B, T);
     INDArray wh = random(DataType.DOUBLE, 8, B * T, TINY.nEmbd());
@@ -227,7 +230,9 @@ class GptEngineTest {
       INDArray grad = p.gradient(name).reshape(-1);
       int[] coordinates = name.equals("wte.weight")
           ? new int[] {x[0][1] * TINY.nEmbd() + 3, x[0][2] * TINY.nEmbd(), r.nextInt((int) value.length())}
-          : new int[] {r.nextInt((int) value.length()), r.nextInt((int) value.length())};
+          : name.equals(TrainableTokens.TENSOR)
+              ? new int[] {3, TINY.nEmbd() + 5, r.nextInt((int) value.length())} // both rows
+              : new int[] {r.nextInt((int) value.length()), r.nextInt((int) value.length())};
       for (int i : coordinates) {
         double original = value.getDouble(i);
         value.putScalar(i, original + eps);
@@ -242,6 +247,67 @@ class GptEngineTest {
       }
     }
     assertTrue(checked > 50, "checked " + checked);
+  }
+
+  /** An id no row of {@code x} holds. */
+  private static int absentId(int[][] x) {
+    for (int id = TINY.vocabSize() - 1; id >= 0; id--) {
+      final int candidate = id;
+      if (java.util.Arrays.stream(x).flatMapToInt(java.util.Arrays::stream).noneMatch(v -> v == candidate)) {
+        return id;
+      }
+    }
+    throw new IllegalStateException("every id occurs");
+  }
+
+  /**
+   * Trainable token rows on a frozen embedding are the same function and the same gradient as those rows of a
+   * trainable embedding holding wte + delta: logp and hidden states equal, dDelta[j] = dwte[ids[j]] (both the input
+   * rows, summed over repeats, and the tied head's columns), every adapter's gradient equal.
+   */
+  @Test
+  void trainableTokenRowsEqualThoseRowsOfATrainableEmbedding() {
+    int[][] x = tokens(21);
+    int[][] y = targets(22, true);
+    List<Integer> ids = List.of(x[0][0], x[2][4], absentId(x));
+    LoraSettings adapters = new LoraSettings(2, 4, 0, Set.of("attn.c_attn", "mlp.c_proj"));
+    GptEngine rows = new GptEngine(TINY, DataType.DOUBLE, adapters.withTrainableTokens(ids), n -> false);
+    perturb(rows.parameters(), 23, 0.1);
+    GptEngine full = new GptEngine(TINY, DataType.DOUBLE, adapters, n -> n.equals("wte.weight"));
+    Parameters pr = rows.parameters();
+    Parameters pf = full.parameters();
+    for (String name : pf.names()) {
+      pf.value(name).assign(pr.value(name));
+    }
+    INDArray delta = pr.value(TrainableTokens.TENSOR);
+    List<Integer> sorted = rows.lora().trainableTokens();
+    for (int j = 0; j < sorted.size(); j++) {
+      pf.value("wte.weight").getRow(sorted.get(j)).addi(delta.getRow(j));
+    }
+    assertNull(pr.gradient("wte.weight"), "the embedding stays frozen");
+    assertEquals(3L * TINY.nEmbd(), pr.gradient(TrainableTokens.TENSOR).length());
+
+    INDArray w = random(DataType.DOUBLE, 24, B, T);
+    INDArray wh = random(DataType.DOUBLE, 25, B * T, TINY.nEmbd());
+    pr.zeroGradients();
+    pf.zeroGradients();
+    GptEngine.Forward fr = rows.forward(x, y);
+    INDArray logp = fr.logProbs().dup();
+    INDArray hidden = fr.hidden().dup();
+    rows.backward(w, wh);
+    GptEngine.Forward ff = full.forward(x, y);
+    assertTrue(relativeError(logp, ff.logProbs()) < 1e-12, "logp");
+    assertTrue(relativeError(hidden, ff.hidden()) < 1e-12, "hidden");
+    full.backward(w, wh);
+    for (int j = 0; j < sorted.size(); j++) {
+      assertTrue(relativeError(pr.gradient(TrainableTokens.TENSOR).getRow(j), pf.gradient("wte.weight")
+          .getRow(sorted.get(j))) < 1e-10, "row of id " + sorted.get(j));
+    }
+    for (String name : pr.names()) {
+      if (name.contains(".lora_")) {
+        assertTrue(relativeError(pr.gradient(name), pf.gradient(name)) < 1e-10, name);
+      }
+    }
   }
 
   private static double objective(GptEngine e, int[][] x, int[][] y, INDArray w, INDArray wh) {
@@ -273,7 +339,7 @@ class GptEngineTest {
 
   @Test
   void mergingAdaptersKeepsTheFunction() {
-    LoraSettings lora = new LoraSettings(4, 8, 0, Set.copyOf(LoraSettings.TARGETS));
+    LoraSettings lora = new LoraSettings(4, 8, 0, Set.copyOf(LoraSettings.TARGETS), List.of(2, 5));
     GptEngine engine = new GptEngine(TINY, DataType.DOUBLE, lora, n -> false);
     perturb(engine.parameters(), 15, 0.05);
     int[][] x = tokens(1);
@@ -281,6 +347,7 @@ class GptEngineTest {
     INDArray before = engine.forward(x, y).logProbs().dup();
     engine.mergeAdapters();
     assertEquals(0.0, engine.parameters().value("h.1.mlp.c_fc.lora_B").norm2Number().doubleValue());
+    assertEquals(0.0, engine.parameters().value(TrainableTokens.TENSOR).norm2Number().doubleValue());
     assertTrue(relativeError(engine.forward(x, y).logProbs(), before) < 1e-12);
   }
 

@@ -105,12 +105,15 @@ class KvCacheDecoderTest {
     }
   }
 
-  /** In double through ND4J ops, in float through the CPU step (adapters merged into its weight copy). */
+  /**
+   * In double through ND4J ops, in float through the CPU step (adapters and trainable token rows merged into its
+   * weight copy).
+   */
   @Test
   void loraAdaptersAreApplied() {
     for (DataType dt : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
-      GptEngine engine = new GptEngine(TINY, dt, new LoraSettings(2, 4, 0, Set.of("attn.c_attn", "mlp.c_proj")),
-          n -> false);
+      GptEngine engine = new GptEngine(TINY, dt, new LoraSettings(2, 4, 0, Set.of("attn.c_attn", "mlp.c_proj"),
+          java.util.stream.IntStream.range(0, 7).boxed().toList()), n -> false); // rows of most prompt ids
       GptEngineTest.perturb(engine.parameters(), 23, 0.1); // A and B included: B is no longer zero
       assertTrue(engine.parameters().value("h.0.attn.c_attn.lora_B").norm2Number().doubleValue() > 0);
       matchesRecomputeAtEveryPosition(engine, 2, dt == DataType.DOUBLE ? DOUBLE_TOLERANCE : FLOAT_TOLERANCE);

@@ -125,6 +125,34 @@ class GeneratorTest {
   }
 
   /**
+   * A stop id in the prompt (every chat turn closes with {@code <|end|>}) is never penalised for being there: with a
+   * crushing penalty and a logit bias that makes the stop id the arg max when unpenalised, both paths end at once.
+   * Without stop ids nothing is spared, and the penalised id loses.
+   */
+  @Test
+  void theRepetitionPenaltyNeverTouchesTheStopIds() {
+    GptEngine engine = engine(TINY, 6);
+    int stop = -1;
+    int[] prompt = null;
+    for (int id = 0; id < TINY.vocabSize() && stop < 0; id++) { // an id whose next-token logit is < 0 after [id, 3, 5]
+      int[] p = {id, 3, 5};
+      if (engine.forward(new int[][] {p}, null).logits().getDouble(p.length - 1, id) < 0) {
+        stop = id;
+        prompt = p;
+      }
+    }
+    assertTrue(stop >= 0, "the fixture needs an id with a negative logit");
+    // penalty first (a negative logit times 1e9), bias after (+1000): unspared the id loses, spared it wins
+    Sampler sampler = Sampler.greedy().withRepetitionPenalty(1e9).withLogitBias(Map.of(stop, 1000.0));
+    int[] expected = Arrays.copyOf(prompt, prompt.length + 1);
+    expected[prompt.length] = stop;
+    assertArrayEquals(expected, new Generator(engine, sampler, 1).generate(prompt, 6, Set.of(stop)));
+    assertArrayEquals(expected, new Generator(engine, sampler, 1).generateRecompute(prompt, 6, Set.of(stop)));
+    int[] unspared = new Generator(engine, sampler, 1).generate(prompt, 6, Set.of());
+    assertNotEquals(stop, unspared[prompt.length], "without stop ids the id is penalised like any other");
+  }
+
+  /**
    * With slideKeep = blockSize / 2 a full row restarts from its last half: each token is predicted from the window
    * [start, length) where start jumps to length - keep whenever the window was full. A recompute with that rule
    * gives the same tokens.

@@ -85,6 +85,10 @@ class SamplerTest {
     assertEquals(1, penalised.sample(SCORES, new int[] {0}, 1, new Random(1)), "0 penalised: 1.0 < 1.8");
     assertEquals(0, exempt.sample(SCORES, new int[] {0}, 1, new Random(1)), "0 exempt: keeps 2.0 and wins");
     assertEquals(exempt, exempt.withLogitBias(Map.of()).withRepetitionPenalty(2.0), "the exemption is kept");
+    Sampler sparing = exempt.sparing(Set.of(1));
+    assertEquals(Set.of(0, 1), sparing.penaltyExempt(), "stop ids join the exempt ids");
+    assertArrayEquals(new double[] {2.0, 1.8, -1.0, -1.2, 0.0}, sparing.adjust(SCORES, context, 3), 1e-15);
+    assertEquals(Sampler.greedy(), Sampler.greedy().sparing(Set.of(1)), "no penalty: nothing to spare");
   }
 
   @Test

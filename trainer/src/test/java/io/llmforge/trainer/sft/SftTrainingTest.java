@@ -93,7 +93,9 @@ class SftTrainingTest {
   void loraTrainsOnlyItsAdaptersAndMergesToTheSameModel(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("lora");
     JobStats stats = SftTraining.run(SftFixtures.sft(data, base, out, 40, "sft.lora.rank=4", "sft.lora.alpha=8",
-        "sft.optimizer.learning-rate=2e-2"), new Configuration(), QUIET);
+        "sft.optimizer.learning-rate=2e-2", "sft.lora.trainable-tokens=[\"<|end|>\", \"<|assistant|>\"]"),
+        new Configuration(), QUIET);
+    assertEquals(2, ((List<?>) stats.get("lora_trainable_tokens")).size(), "the two rows train");
     double share = ((Number) stats.get("trainable_share")).doubleValue();
     assertTrue(share > 0 && share < 0.2, "adapters are a small share of the parameters: " + share);
     List<Map<String, Object>> metrics = new MetricsLog(out.resolve(MetricsLog.FILE)).read().stream()
@@ -146,6 +148,13 @@ class SftTrainingTest {
     e = assertThrows(IllegalStateException.class, () -> SftTraining.run(SftFixtures.sft(noEnd, base,
         dir.resolve("y"), 2), new Configuration(), QUIET));
     assertTrue(e.getMessage().contains("never learn to stop"), e.getMessage());
+
+    e = assertThrows(IllegalStateException.class, () -> SftTraining.run(SftFixtures.sft(data, base,
+        dir.resolve("z"), 2, "sft.lora.rank=2", "sft.lora.trainable-tokens=[\"<|nope|>\"]"), new Configuration(),
+        QUIET));
+    assertTrue(e.getMessage().contains("sft.lora.trainable-tokens") && e.getMessage().contains("<|nope|>"),
+        e.getMessage());
+    assertTrue(!Files.exists(dir.resolve("z")), "nothing was written");
   }
 
   private static Map<String, Object> losses(Path out) {
