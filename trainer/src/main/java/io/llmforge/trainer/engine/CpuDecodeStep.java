@@ -13,8 +13,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * weight row, each weight row read once for all rows), and the caches are heap arrays read in place.
  *
  * <p>The maths is {@link GptEngine#forward}'s (the decoder tests compare both paths with full recompute). LoRA
- * adapters are merged into the copy ({@code W + s A B}), trainable token rows too. The copy is taken by {@link #snapshot}, which the decoder
- * calls on construction and on {@code reset()}: weights changed after that are seen after the next reset.
+ * adapters are merged into the copy ({@code W + s A B}), trainable token rows too ({@code wte[ids] + delta}). The
+ * copy is taken by {@link #snapshot}, which the decoder calls on construction and on {@code reset()}: weights changed
+ * after that are seen after the next reset.
  */
 final class CpuDecodeStep {
   private final int layers;
@@ -75,6 +76,9 @@ final class CpuDecodeStep {
     if (p.contains(TrainableTokens.TENSOR)) {
       float[] delta = copy(p, TrainableTokens.TENSOR); // [k, C]: row j adds to wte[ids[j]]
       List<Integer> ids = lora.trainableTokens();
+      if (delta.length != ids.size() * c) {
+        throw new IllegalStateException("token rows [" + delta.length / c + ", " + c + "] for " + ids.size() + " ids");
+      }
       for (int j = 0; j < ids.size(); j++) {
         for (int i = 0; i < c; i++) {
           wte[ids.get(j) * c + i] += delta[j * c + i];

@@ -86,7 +86,7 @@ public final class KvCacheDecoder {
     this.params = engine.parameters();
     LoraSettings l = engine.lora();
     // inference: adapters apply in full (a Linear with LoRA dropout would multiply its input by a mask)
-    this.lora = l.dropout() > 0 ? new LoraSettings(l.rank(), l.alpha(), 0, l.targets()) : l;
+    this.lora = l.dropout() > 0 ? new LoraSettings(l.rank(), l.alpha(), 0, l.targets(), l.trainableTokens()) : l;
     this.dataType = engine.dataType();
     this.cpuKernels = engine.usesCpuKernels();
     this.maxBatch = maxBatch;
