@@ -203,11 +203,11 @@ final class SftBenchCommand implements Callable<Integer> {
     }
 
     System.out.println();
-    System.out.printf("%-4s %-18s %12s %10s %10s %9s %9s %8s %9s %10s%n", "set", "model", "trainable", "held-loss",
+    System.out.printf("%-4s %-22s %12s %10s %10s %9s %9s %8s %9s %10s%n", "set", "model", "trainable", "held-loss",
         "stop-rate", "markers", "eot-stop", "tokens", "ref-fits", "stop|fits");
     for (Map<String, Object> r : rows) {
       Object whereFits = r.get("stop_rate_where_reference_fits");
-      System.out.printf(Locale.ROOT, "%-4s %-18s %12s %10.4f %9.1f%% %8.1f%% %8.1f%% %8.1f %8.1f%% %10s%n",
+      System.out.printf(Locale.ROOT, "%-4s %-22s %12s %10.4f %9.1f%% %8.1f%% %8.1f%% %8.1f %8.1f%% %10s%n",
           r.get("set"),
           r.get("model"), r.get("trainable_share") == null ? "-" : String.format(Locale.ROOT, "%.2f%%",
               100 * ((Number) r.get("trainable_share")).doubleValue()), r.get("held_out_loss"),
