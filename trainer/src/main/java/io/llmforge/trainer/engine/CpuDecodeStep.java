@@ -1,7 +1,6 @@
 package io.llmforge.trainer.engine;
 
 import java.nio.FloatBuffer;
-import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -13,8 +12,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * weight row, each weight row read once for all rows), and the caches are heap arrays read in place.
  *
  * <p>The maths is {@link GptEngine#forward}'s (the decoder tests compare both paths with full recompute). LoRA
- * adapters are merged into the copy ({@code W + s A B}), trainable token rows too ({@code wte[ids] + delta}). The
- * copy is taken by {@link #snapshot}, which the decoder calls on construction and on {@code reset()}: weights changed
+ * adapters are merged into the copy ({@code W + s A B}); the embedding is the decoder's, trainable token rows
+ * added. The copy is taken by {@link #snapshot}, which the decoder calls on construction and on {@code reset()}: weights changed
  * after that are seen after the next reset.
  */
 final class CpuDecodeStep {
@@ -70,21 +69,12 @@ final class CpuDecodeStep {
     values = new float[layers][maxBatch][h * t * d];
   }
 
-  /** Copies the weights (LoRA merged) from {@code p}. */
-  void snapshot(Parameters p, LoraSettings lora) {
-    wte = copy(p, "wte.weight");
-    if (p.contains(TrainableTokens.TENSOR)) {
-      float[] delta = copy(p, TrainableTokens.TENSOR); // [k, C]: row j adds to wte[ids[j]]
-      List<Integer> ids = lora.trainableTokens();
-      if (delta.length != ids.size() * c) {
-        throw new IllegalStateException("token rows [" + delta.length / c + ", " + c + "] for " + ids.size() + " ids");
-      }
-      for (int j = 0; j < ids.size(); j++) {
-        for (int i = 0; i < c; i++) {
-          wte[ids.get(j) * c + i] += delta[j * c + i];
-        }
-      }
-    }
+  /**
+   * Copies the weights (LoRA merged) from {@code p}; the token embedding from {@code embedding}, the decoder's (with
+   * the trainable token rows added, when there are some).
+   */
+  void snapshot(Parameters p, LoraSettings lora, INDArray embedding) {
+    wte = copy(embedding);
     wpe = copy(p, "wpe.weight");
     for (int l = 0; l < layers; l++) {
       String x = "h." + l + ".";
@@ -106,7 +96,10 @@ final class CpuDecodeStep {
   }
 
   private static float[] copy(Parameters p, String name) {
-    INDArray a = p.value(name);
+    return copy(p.value(name));
+  }
+
+  private static float[] copy(INDArray a) {
     float[] out = new float[(int) a.length()];
     Backend.hostFloats(a).get(out);
     return out;

@@ -10,7 +10,6 @@ import java.util.SplittableRandom;
 import java.util.function.Predicate;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.shape.OneHot;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -387,9 +386,7 @@ public final class GptEngine {
           dwpe.get(interval(0, time), all()).reshape('c', 1, (long) time * config.nEmbd()), 1, 1);
     }
     if (dwte != null) {
-      // in place (output = dwte), locked: one thread, so repeated ids never race
-      Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(dwte, tokenIds, dres).addOutputs(dwte)
-          .addBooleanArguments(true).build());
+      Ops.scatterAddRows(dwte, tokenIds, dres);
     }
     if (trainableTokens != null) {
       trainableTokens.backwardEmbeddings(lastTokens, dres);

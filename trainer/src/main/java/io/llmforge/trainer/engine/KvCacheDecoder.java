@@ -108,7 +108,7 @@ public final class KvCacheDecoder {
     lengths = new int[maxBatch];
     cpuStep = cpuKernels ? new CpuDecodeStep(config, maxBatch) : null;
     if (cpuStep != null) {
-      cpuStep.snapshot(params, lora);
+      cpuStep.snapshot(params, lora, wte);
     }
   }
 
@@ -132,7 +132,7 @@ public final class KvCacheDecoder {
     Arrays.fill(lengths, 0);
     refreshEmbedding();
     if (cpuStep != null) {
-      cpuStep.snapshot(params, lora);
+      cpuStep.snapshot(params, lora, wte);
     }
   }
 

@@ -2,6 +2,7 @@ package io.llmforge.trainer.engine;
 
 import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
@@ -138,5 +139,14 @@ final class Ops {
   /** Log-softmax over the last dimension of a 2-D x. */
   static void logSoftmax(INDArray x, INDArray out) {
     Nd4j.exec(new LogSoftMax(x, out)); // libnd4j default: the last dimension
+  }
+
+  /**
+   * target[indices[i]] += updates[i] for every row i, in place; locked (one thread), so repeated indices are summed,
+   * never raced (the embedding backward's scatter-add).
+   */
+  static void scatterAddRows(INDArray target, INDArray indices, INDArray updates) {
+    Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(target, indices, updates).addOutputs(target)
+        .addBooleanArguments(true).build());
   }
 }
