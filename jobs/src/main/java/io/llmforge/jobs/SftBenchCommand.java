@@ -224,9 +224,12 @@ final class SftBenchCommand implements Callable<Integer> {
       System.out.println("\n" + r.get("set") + " / " + r.get("model") + ":");
       @SuppressWarnings("unchecked")
       List<Map<String, Object>> s = (List<Map<String, Object>>) r.get("samples");
-      for (Map<String, Object> one : s) {
-        System.out.println("  Q: " + oneLine(one.get("prompt")) + "\n  A: " + oneLine(one.get("answer"))
-            + (Boolean.TRUE.equals(one.get("stopped")) ? "  <|end|>" : "  [no <|end|>]"));
+      printSamples(s);
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> misses = (List<Map<String, Object>>) r.get("misses");
+      if (!misses.isEmpty()) {
+        System.out.println(" answers that did not stop:");
+        printSamples(misses);
       }
     }
     JobStats json = new JobStats()
@@ -293,6 +296,13 @@ final class SftBenchCommand implements Callable<Integer> {
     overrides.addAll(more);
     overrides.addAll(options.overrides);
     return JobConfig.load("bench-sft", SECTIONS, options.confFiles, overrides);
+  }
+
+  private static void printSamples(List<Map<String, Object>> samples) {
+    for (Map<String, Object> one : samples) {
+      System.out.println("  Q: " + oneLine(one.get("prompt")) + "\n  A: " + oneLine(one.get("answer"))
+          + (Boolean.TRUE.equals(one.get("stopped")) ? "  <|end|>" : "  [no <|end|>]"));
+    }
   }
 
   private static String oneLine(Object s) {

@@ -31,9 +31,12 @@ public final class SftEvaluation {
    * @param stopRateWhereReferenceFits the stop rate on those prompts alone (NaN when there are none): what is left
    *                         of {@code 1 - stopRate} there is the model's own failure to end (loops), not the data's
    *                         long answers
+   * @param samples         the first answers, stopped or not
+   * @param misses          the first answers that did not stop (as many as samples at most): what a miss looks like
    */
   public record Result(int prompts, double heldOutLoss, double stopRate, double endOfTextRate, double markerRate,
-      double meanAnswerTokens, double referenceFitRate, double stopRateWhereReferenceFits, List<Sample> samples) {
+      double meanAnswerTokens, double referenceFitRate, double stopRateWhereReferenceFits, List<Sample> samples,
+      List<Sample> misses) {
     public Map<String, Object> asMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("prompts", prompts);
@@ -45,6 +48,12 @@ public final class SftEvaluation {
       m.put("reference_fit_rate", referenceFitRate);
       m.put("stop_rate_where_reference_fits", Double.isNaN(stopRateWhereReferenceFits) ? null
           : stopRateWhereReferenceFits);
+      m.put("samples", asMaps(samples));
+      m.put("misses", asMaps(misses));
+      return m;
+    }
+
+    private static List<Map<String, Object>> asMaps(List<Sample> samples) {
       List<Map<String, Object>> s = new ArrayList<>();
       for (Sample x : samples) {
         Map<String, Object> one = new LinkedHashMap<>();
@@ -54,14 +63,13 @@ public final class SftEvaluation {
         one.put("stopped", x.stopped());
         s.add(one);
       }
-      m.put("samples", s);
-      return m;
+      return s;
     }
   }
 
   /**
    * Evaluates {@code model} on held-out examples: the loss on all of them, greedy answers (batched, KV cache) of at
-   * most {@code maxNewTokens} to each one's first prompt, and {@code sampleCount} samples.
+   * most {@code maxNewTokens} to each one's first prompt, {@code sampleCount} samples and as many misses.
    */
   public static Result evaluate(GptEngine model, ChatTemplate template, List<SftDataset.Example> heldOut,
       int maxNewTokens, int batchSize, int sampleCount) {
@@ -86,6 +94,7 @@ public final class SftEvaluation {
     int referencesFit = 0;
     int stoppedWhereFits = 0;
     List<Sample> samples = new ArrayList<>();
+    List<Sample> misses = new ArrayList<>();
     for (int from = 0; from < heldOut.size(); from += batchSize) {
       List<SftDataset.Example> batch = heldOut.subList(from, Math.min(heldOut.size(), from + batchSize));
       List<int[]> prompts = new ArrayList<>();
@@ -108,16 +117,23 @@ public final class SftEvaluation {
         boolean fits = referenceAnswerTokens(batch.get(i), end) <= maxNewTokens;
         referencesFit += fits ? 1 : 0;
         stoppedWhereFits += fits && last == end ? 1 : 0;
-        if (samples.size() < sampleCount) {
-          samples.add(new Sample(promptText(template, prompt), template.answer(out, prompt.length),
-              reference(template, batch.get(i)), last == end));
+        boolean wanted = samples.size() < sampleCount || (last != end && misses.size() < sampleCount);
+        if (wanted) {
+          Sample sample = new Sample(promptText(template, prompt), template.answer(out, prompt.length),
+              reference(template, batch.get(i)), last == end);
+          if (samples.size() < sampleCount) {
+            samples.add(sample);
+          }
+          if (last != end && misses.size() < sampleCount) {
+            misses.add(sample);
+          }
         }
       }
     }
     int n = heldOut.size();
     return new Result(n, loss, (double) stopped / n, (double) endedText / n, (double) leaked / n,
         (double) answerTokens / n, (double) referencesFit / n,
-        referencesFit == 0 ? Double.NaN : (double) stoppedWhereFits / referencesFit, samples);
+        referencesFit == 0 ? Double.NaN : (double) stoppedWhereFits / referencesFit, samples, misses);
   }
 
   /** Tokens of the reference's first answer, its closing {@code <|end|>} included (all of it when it has none). */
