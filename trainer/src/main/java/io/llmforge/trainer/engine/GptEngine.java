@@ -79,6 +79,7 @@ public final class GptEngine {
   private boolean training;
   private long dropoutSeed;
   private long dropoutDraws;
+  private double embeddingNoiseAlpha; // NEFTune's alpha; 0 is off
 
   /** A model in float, every parameter trainable, no LoRA: pretraining. */
   public GptEngine(GptConfig config) {
@@ -258,12 +259,26 @@ public final class GptEngine {
   /**
    * Training mode: LoRA dropout (when set) drops adapter inputs, with a new mask every forward pass, drawn from a
    * generator seeded by the step given here and the passes since (so a resumed run draws the same masks). Off (the
-   * default, evaluation and generation) no input is dropped. A no-op without LoRA dropout.
+   * default, evaluation and generation) no input is dropped. The same holds for NEFTune's embedding noise
+   * ({@link #embeddingNoise}). A no-op without either.
    */
   public void train(boolean on, long step) {
     this.training = on;
     this.dropoutSeed = config.seed() * 0x9E3779B97F4A7C15L + step * 1_000_003L;
     this.dropoutDraws = 0;
+  }
+
+  /**
+   * NEFTune (Jain et al. 2023, TRL's {@code neftune_noise_alpha}): in training mode every forward pass adds uniform
+   * noise in {@code +-alpha / sqrt(T C)} to the input token embeddings (T the batch's padded length, as in Hugging
+   * Face's hook), drawn like the LoRA dropout masks (reproducible from the step). The noise does not depend on the
+   * weights, so the backward pass is unchanged. 0 (the default) is off; evaluation and generation never add it.
+   */
+  public void embeddingNoise(double alpha) {
+    if (!(alpha >= 0) || Double.isInfinite(alpha)) {
+      throw new IllegalArgumentException("embedding noise alpha must be >= 0 and finite, got " + alpha);
+    }
+    this.embeddingNoiseAlpha = alpha;
   }
 
   /** The result of a forward pass; arrays are the engine's buffers, valid until the next forward. */
@@ -297,6 +312,9 @@ public final class GptEngine {
     Nd4j.pullRows(wte, residual[0], 1, flat);
     if (trainableTokens != null) {
       trainableTokens.addToEmbeddings(flat, residual[0]);
+    }
+    if (training && embeddingNoiseAlpha > 0) {
+      addEmbeddingNoise(residual[0], t, new SplittableRandom(dropoutSeed + dropoutDraws++));
     }
     Ops.addBroadcast(residual[0].reshape('c', b, t, config.nEmbd()), wpe.get(interval(0, t), all()),
         residual[0].reshape('c', b, t, config.nEmbd()), 1, 2);
@@ -390,6 +408,30 @@ public final class GptEngine {
     }
     if (trainableTokens != null) {
       trainableTokens.backwardEmbeddings(lastTokens, dres);
+    }
+  }
+
+  /** x[N, C] += U(-1, 1) alpha / sqrt(T C), NEFTune's noise. */
+  private void addEmbeddingNoise(INDArray x, int time, SplittableRandom random) {
+    double scale = embeddingNoiseAlpha / Math.sqrt((double) time * config.nEmbd());
+    int rows = (int) x.rows();
+    int cols = (int) x.columns();
+    INDArray noise;
+    if (dataType == DataType.DOUBLE) {
+      double[] v = new double[rows * cols];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = scale * (2 * random.nextDouble() - 1);
+      }
+      noise = Nd4j.createFromArray(v);
+    } else {
+      float[] v = new float[rows * cols];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) (scale * (2 * random.nextDouble() - 1));
+      }
+      noise = Nd4j.createFromArray(v);
+    }
+    try (noise) {
+      x.addi(noise.reshape('c', rows, cols));
     }
   }
 

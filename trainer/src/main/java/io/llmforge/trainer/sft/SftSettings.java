@@ -17,6 +17,7 @@ import java.util.List;
  * @param lora           {@link LoraSettings#NONE} for full fine-tuning; else adapters on a frozen base
  * @param trainableTokens with LoRA, special tokens whose embedding rows train too (resolved to ids against the base
  *                       model's tokenizer by {@link SftTraining}); ignored in full fine-tuning, where every row trains
+ * @param neftuneNoiseAlpha NEFTune: uniform noise of this alpha on the input embeddings while training (0: off)
  * @param replayShards   pretraining shards to mix in ("" for none)
  * @param replayFraction share of each micro-batch's rows taken from the replay shards
  * @param evalBatches    validation batches per estimate; 0 evaluates the whole val split
@@ -34,6 +35,7 @@ public record SftSettings(
     OptimizerSettings optimizer,
     LoraSettings lora,
     List<String> trainableTokens,
+    double neftuneNoiseAlpha,
     String replayShards,
     double replayFraction,
     int evalInterval,
@@ -71,6 +73,7 @@ public record SftSettings(
         OptimizerSettings.from(c.at("optimizer"), c.intIn("grad-accum-steps", 1, 1 << 20)),
         lora,
         trainableTokens(c.at("lora")),
+        c.doubleIn("neftune-noise-alpha", 0, 1e3),
         replayShards,
         replayFraction,
         c.intIn("eval-interval", 1, Integer.MAX_VALUE),

@@ -157,6 +157,7 @@ public final class SftTraining {
     GptConfig config = in.config();
     LoraSettings lora = in.lora();
     GptEngine model = new GptEngine(config, DataType.FLOAT, lora, lora.enabled() ? name -> false : name -> true);
+    model.embeddingNoise(s.neftuneNoiseAlpha());
     Trainer trainer = new Trainer(model, s.optimizer());
     int padId = readTokenizer(out.resolve(Checkpoint.TOKENIZER)).specialId(SpecialTokens.PAD);
 
@@ -185,6 +186,9 @@ public final class SftTraining {
           in.baseCheckpoint(), config, lora.enabled() ? "LoRA rank " + lora.rank() + " alpha " + lora.alpha()
               + " on " + lora.targets() + (lora.trainableTokens().isEmpty() ? "" : " + the embedding rows of "
               + s.trainableTokens()) : "full fine-tuning", trainable, params, 100.0 * trainable / params);
+      if (s.neftuneNoiseAlpha() > 0) {
+        console.printf(Locale.ROOT, "sft: NEFTune noise on the input embeddings, alpha %s%n", s.neftuneNoiseAlpha());
+      }
       console.printf(Locale.ROOT, "sft: %d training and %d held-out conversations, %d steps of %d rows%s%s%n",
           train.size(), val.size(), s.maxSteps(), (long) group.size() * s.batchSize() * s.optimizer().gradAccumSteps(),
           s.replayRows() > 0 ? " (" + s.replayRows() + " of each " + s.batchSize() + " replayed from "
@@ -262,6 +266,7 @@ public final class SftTraining {
         .put("trainable_share", (double) trainable / params)
         .put("lora_rank", lora.rank())
         .put("lora_trainable_tokens", lora.trainableTokens())
+        .put("neftune_noise_alpha", s.neftuneNoiseAlpha())
         .put("steps", trainer.step())
         .put("epochs", batches.epoch() + (double) batches.cursor().row() / train.size())
         .put("train_conversations", train.size())

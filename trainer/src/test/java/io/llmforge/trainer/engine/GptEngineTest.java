@@ -3,6 +3,7 @@ package io.llmforge.trainer.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -313,6 +314,78 @@ class GptEngineTest {
   private static double objective(GptEngine e, int[][] x, int[][] y, INDArray w, INDArray wh) {
     GptEngine.Forward f = e.forward(x, y);
     return f.logProbs().mul(w).sumNumber().doubleValue() + f.hidden().mul(wh).sumNumber().doubleValue();
+  }
+
+  /**
+   * NEFTune's noise changes the training forward only, reproducibly from the step, by about its scale: alpha / sqrt(T
+   * C) per embedding coordinate, so alpha 1e-3 moves logp by far less than alpha 5 does.
+   */
+  @Test
+  void embeddingNoiseAppliesInTrainingModeOnly() {
+    GptEngine noisy = new GptEngine(TINY, DataType.DOUBLE, LoraSettings.NONE, n -> true);
+    GptEngine plain = new GptEngine(TINY, DataType.DOUBLE, LoraSettings.NONE, n -> true);
+    perturb(noisy.parameters(), 17, 0.05);
+    perturb(plain.parameters(), 17, 0.05);
+    noisy.embeddingNoise(5);
+    int[][] x = tokens(3);
+    int[][] y = targets(4, false);
+    INDArray eval = noisy.forward(x, y).logProbs().dup();
+    assertTrue(relativeError(eval, plain.forward(x, y).logProbs()) < 1e-12, "no noise outside training");
+    plain.train(true, 7);
+    assertTrue(relativeError(plain.forward(x, y).logProbs(), eval) < 1e-12, "alpha 0 adds nothing in training");
+    noisy.train(true, 7);
+    INDArray first = noisy.forward(x, y).logProbs().dup();
+    double moved = relativeError(first, eval);
+    assertTrue(moved > 1e-4, "the noise changes the training forward: " + moved);
+    noisy.train(true, 7);
+    assertTrue(relativeError(noisy.forward(x, y).logProbs(), first) < 1e-12, "same step, same noise");
+    noisy.train(true, 8);
+    assertTrue(relativeError(noisy.forward(x, y).logProbs(), first) > 1e-6, "another step, other noise");
+    noisy.embeddingNoise(1e-3);
+    noisy.train(true, 7);
+    double small = relativeError(noisy.forward(x, y).logProbs(), eval);
+    assertTrue(small > 0 && small < moved / 100, "noise scales with alpha: " + small + " vs " + moved);
+    noisy.train(false, 7);
+    assertTrue(relativeError(noisy.forward(x, y).logProbs(), eval) < 1e-12);
+  }
+
+  /** The noise is a constant of the weights: the backward pass of a noisy forward is that forward's exact gradient. */
+  @Test
+  void gradientsUnderEmbeddingNoiseEqualFiniteDifferences() {
+    GptEngine engine = new GptEngine(TINY, DataType.DOUBLE, LoraSettings.NONE, n -> true);
+    perturb(engine.parameters(), 18, 0.1);
+    engine.embeddingNoise(5);
+    int[][] x = tokens(10);
+    int[][] y = targets(11, true);
+    INDArray w = random(DataType.DOUBLE, 12, B, T);
+    INDArray wh = random(DataType.DOUBLE, 13, B * T, TINY.nEmbd());
+    Parameters p = engine.parameters();
+    p.zeroGradients();
+    engine.train(true, 3);
+    engine.forward(x, y);
+    engine.backward(w, wh);
+    double eps = 1e-6;
+    int checked = 0;
+    for (String name : List.of("wte.weight", "wpe.weight", "h.0.attn.c_attn.weight", "h.1.mlp.c_proj.weight")) {
+      INDArray value = p.value(name).reshape(-1);
+      INDArray grad = p.gradient(name).reshape(-1);
+      int first = name.equals("wte.weight") ? x[1][2] * TINY.nEmbd() + 1 : 5;
+      for (int i : new int[] {first, first + 7}) {
+        double original = value.getDouble(i);
+        value.putScalar(i, original + eps);
+        engine.train(true, 3); // the same noise in every pass
+        double plus = objective(engine, x, y, w, wh);
+        value.putScalar(i, original - eps);
+        engine.train(true, 3);
+        double minus = objective(engine, x, y, w, wh);
+        value.putScalar(i, original);
+        double numeric = (plus - minus) / (2 * eps);
+        assertEquals(numeric, grad.getDouble(i), 1e-6 * Math.max(1, Math.abs(numeric)), name + "[" + i + "]");
+        checked++;
+      }
+    }
+    assertEquals(8, checked);
+    assertThrows(IllegalArgumentException.class, () -> engine.embeddingNoise(-1));
   }
 
   /** LoRA dropout drops adapter inputs in training mode only, with masks reproducible from the step. */

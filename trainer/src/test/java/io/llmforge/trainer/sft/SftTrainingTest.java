@@ -1,6 +1,7 @@
 package io.llmforge.trainer.sft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,6 +88,21 @@ class SftTrainingTest {
     for (String name : a.keySet()) {
       assertEquals(a.get(name), b.get(name), name + " after resume");
     }
+  }
+
+  /** NEFTune's noise reaches the training forward (other losses), and a killed noisy run still resumes exactly. */
+  @Test
+  void neftuneNoiseChangesTrainingAndResumesExactly(@TempDir Path dir) {
+    String schedule = "sft.optimizer.decay-steps=8";
+    String noise = "sft.neftune-noise-alpha=5";
+    SftTraining.run(SftFixtures.sft(data, base, dir.resolve("plain"), 8, schedule), new Configuration(), QUIET);
+    JobStats straight = SftTraining.run(SftFixtures.sft(data, base, dir.resolve("a"), 8, schedule, noise),
+        new Configuration(), QUIET);
+    assertEquals(5.0, ((Number) straight.get("neftune_noise_alpha")).doubleValue());
+    assertNotEquals(losses(dir.resolve("plain")), losses(dir.resolve("a")), "the noise changes the training");
+    SftTraining.run(SftFixtures.sft(data, base, dir.resolve("b"), 5, schedule, noise), new Configuration(), QUIET);
+    SftTraining.run(SftFixtures.sft(data, base, dir.resolve("b"), 8, schedule, noise), new Configuration(), QUIET);
+    assertEquals(losses(dir.resolve("a")), losses(dir.resolve("b")), "same losses step for step after resume");
   }
 
   @Test
