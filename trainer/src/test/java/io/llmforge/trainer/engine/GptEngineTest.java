@@ -349,7 +349,7 @@ class GptEngineTest {
     assertTrue(relativeError(noisy.forward(x, y).logProbs(), eval) < 1e-12);
   }
 
-  /** The noise is a constant of the weights: the backward pass of a noisy forward is that forward's exact gradient. */
+  /** The noise does not depend on the weights: a noisy forward's backward pass is its exact gradient. */
   @Test
   void gradientsUnderEmbeddingNoiseEqualFiniteDifferences() {
     GptEngine engine = new GptEngine(TINY, DataType.DOUBLE, LoraSettings.NONE, n -> true);
